@@ -1,0 +1,1021 @@
+"""Read an article (plain text, Markdown or HTML) into title, metadata and sections.
+
+The result is plain frozen data: paragraphs grouped under their headings, with
+blockquotes marked, and with boilerplate (share prompts, captions, comment
+forms, related links...) removed because none of it should ever be read aloud.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from audiogen.errors import InputError
+
+FORMATS = ("txt", "md", "html")
+_EXTENSIONS = {
+    ".txt": "txt", ".text": "txt",
+    ".md": "md", ".markdown": "md", ".mdown": "md", ".mkd": "md",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
+}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of running text (whitespace collapsed) or one blockquote paragraph."""
+
+    text: str
+    kind: str = "paragraph"  # "paragraph" | "blockquote"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading (None before the first one) and the blocks under it."""
+
+    heading: str | None
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article: what is read aloud, plus metadata for the episode."""
+
+    title: str
+    sections: tuple[Section, ...]
+    author: str | None = None
+    date: str | None = None
+    language: str = "en"
+    source: str | None = None
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return tuple(b for s in self.sections for b in s.blocks)
+
+
+# An intermediate item: ("h", text) heading, ("p", text) paragraph, ("q", text) blockquote.
+Item = tuple[str, str]
+
+
+# ------------------------------------------------------------------ loading / decoding
+
+_MAGIC = (
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or .docx/.epub/.odt)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"ID3", "an MP3 file"),
+    (b"OggS", "an Ogg file"),
+    (b"fLaC", "a FLAC file"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document"),
+    (b"{\\rtf", "an RTF document"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """Name the kind of binary file ``data`` is, or None when it looks like text."""
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            if magic in (b"MZ", b"BZh", b"ID3") and b"\x00" not in data[:4096]:
+                continue  # plain text may start with these letters
+            return name
+    if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"WEBP", b"AVI "):
+        return "a media file"
+    if data[4:8] == b"ftyp":
+        return "a media file (MP4/M4A/MOV)"
+    if b"\x00" in data[:8192]:
+        return "a binary file"
+    return None
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    """Detect BOM-less UTF-16 by its alternating NUL bytes (ASCII-heavy text)."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 8:
+        return None
+    even = sample[0::2]
+    odd = sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+_HTML_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+
+
+def decode_bytes(data: bytes, name: str = "the article") -> str:
+    """Bytes to text: BOMs, UTF-8, a declared HTML charset, Windows-1252, else UTF-8 with replacement."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    bomless = _looks_utf16(data)
+    if bomless:
+        return data.decode(bomless, errors="replace")
+    kind = _binary_kind(data)
+    if kind:
+        raise InputError(
+            f"{name} looks like {kind}, not text; give a .txt, .md or .html article"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _HTML_CHARSET_RE.search(data[:4096])
+    if match:
+        try:
+            return data.decode(match.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"), None)
+
+
+def clean_text(text: str) -> str:
+    """Normalise line endings and drop zero-width and control characters (tabs/newlines stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = text.translate(_ZERO_WIDTH)
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch)
+        elif ch == "\x0c" or ch == "\x0b":
+            out.append("\n")
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch == "\ufffe" or ch == "\uffff":
+            continue
+        else:
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_article(path: str | Path) -> Article:
+    """Read an article file ("-" = standard input) and parse it by extension or content."""
+    source = str(path)
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        name = "standard input"
+        fmt = None
+    else:
+        p = Path(path)
+        name = str(p)
+        if not p.exists():
+            raise InputError(f"article file not found: {p}; check the path")
+        if p.is_dir():
+            raise InputError(f"{p} is a folder, not an article file; give the path of a .txt, .md or .html file")
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {p}: {exc.strerror or exc}; check its permissions") from None
+        fmt = _EXTENSIONS.get(p.suffix.lower())
+    if not data:
+        raise InputError(f"{name} is empty; give an article with some text")
+    text = decode_bytes(data, name)
+    return parse_article(text, fmt=fmt, source=source)
+
+
+def sniff_format(text: str) -> str:
+    """Guess "html", "md" or "txt" from the content itself."""
+    head = text.lstrip()[:4096].lower()
+    if head.startswith("<") or re.search(r"<html[\s>]|<body[\s>]|<p[\s>]|<article[\s>]|<div[\s>]", head):
+        return "html"
+    if text.lstrip().startswith("---\n") and re.search(r"^---\s*$", text.lstrip()[4:], re.M):
+        return "md"
+    if re.search(r"^#{1,6} \S", text, re.M):
+        return "md"
+    return "txt"
+
+
+def parse_article(text: str, fmt: str | None = None, source: str | None = None) -> Article:
+    """Parse article text; ``fmt`` is "txt", "md", "html" or None to use the source's extension or sniff."""
+    name = source if source and source != "-" else ("standard input" if source == "-" else "the article")
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown article format {fmt!r}; use one of: txt, md, html")
+    if "\x00" in text[:8192]:
+        raise InputError(f"{name} looks like a binary file, not text; give a .txt, .md or .html article")
+    text = clean_text(text)
+    if not text.strip():
+        raise InputError(f"{name} has only blank space; give an article with some text")
+    if fmt is None and source and source != "-":
+        fmt = _EXTENSIONS.get(Path(source).suffix.lower())
+    if fmt is None:
+        fmt = sniff_format(text)
+    if fmt == "html":
+        meta, items = _parse_html(text, name)
+    elif fmt == "md":
+        meta, items = _parse_markdown(text)
+    else:
+        meta, items = _parse_txt(text)
+    return _assemble(meta, items, name, source)
+
+
+def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> Article:
+    """Drop boilerplate, group items under headings and validate the result."""
+    items = [(k, _collapse(t)) for k, t in items]
+    items = [(k, t) for k, t in items if t]
+    title = _collapse(meta.get("title") or "")
+    # A leading heading or paragraph that repeats the title is not read twice.
+    while items and title and _norm(items[0][1]) == _norm(title):
+        items.pop(0)
+    had_text = any(k != "h" for k, _ in items)
+    items = remove_boilerplate(items)
+    if not any(k != "h" for k, _ in items):
+        if had_text:
+            raise InputError(f"{name} has no readable text after removing boilerplate; check it is an article")
+        raise InputError(f"{name} has no readable text; check it is an article")
+    if not title:
+        title = _fallback_title(items)
+    sections: list[Section] = []
+    heading: str | None = None
+    blocks: list[Block] = []
+    for kind, text in items:
+        if kind == "h":
+            if blocks or heading is not None:
+                if blocks:
+                    sections.append(Section(heading, tuple(blocks)))
+            heading, blocks = text, []
+        else:
+            blocks.append(Block(text, "blockquote" if kind == "q" else "paragraph"))
+    if blocks:
+        sections.append(Section(heading, tuple(blocks)))
+    return Article(
+        title=title,
+        sections=tuple(sections),
+        author=_collapse(meta.get("author") or "") or None,
+        date=meta.get("date") or None,
+        language=meta.get("language") or "en",
+        source=source,
+    )
+
+
+def _fallback_title(items: list[Item]) -> str:
+    first = next(t for k, t in items if k != "h")
+    words = first.split()
+    return " ".join(words[:10]) + ("…" if len(words) > 10 else "")
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[\u2018\u2019\u201a\u201b\u2032`´]", "'", text)
+    text = re.sub(r"[\u201c\u201d\u201e\u201f\u2033«»]", '"', text)
+    return " ".join(re.sub(r"[^\w\s'\"]", " ", text).split())
+
+
+# ------------------------------------------------------------------ dates and bylines
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")]
+    )
+    for m in names
+}
+_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
+    (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), "ymd"),
+    (re.compile(_MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I), "mdy"),
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MON + r",?\s+(\d{4})\b", re.I), "dmy"),
+)
+
+
+def find_date(text: str) -> str | None:
+    """The first calendar date written in ``text``, as "YYYY-MM-DD", or None."""
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        a, b, c = match.groups()
+        try:
+            if order == "ymd":
+                y, m, d = int(a), int(b), int(c)
+            elif order == "mdy":
+                m, d, y = _MONTHS[a.lower().rstrip(".")], int(b), int(c)
+            else:
+                d, m, y = int(a), _MONTHS[b.lower().rstrip(".")], int(c)
+        except (KeyError, ValueError):
+            continue
+        if 1 <= m <= 12 and 1 <= d <= 31 and 1000 <= y <= 2999:
+            return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+_DATE_NOISE_RE = re.compile(
+    r"\b(published|posted|updated|last updated|modified|on|at|date|dated|am|pm|a\.m\.|p\.m\.|"
+    r"gmt|utc|bst|est|edt|pst|pdt|cet|cest|ist|et|pt|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b",
+    re.I,
+)
+
+
+def is_date_line(line: str) -> bool:
+    """True when the line is essentially a date (with words like "Published" or a time)."""
+    if len(line) > 70 or not find_date(line):
+        return False
+    rest = _DATE_NOISE_RE.sub(" ", line)
+    for pattern, _ in _DATE_PATTERNS:
+        rest = pattern.sub(" ", rest)
+    rest = re.sub(r"\d{1,2}[:.]\d{2}|[\d\W_]+", " ", rest)
+    return not rest.strip()
+
+
+_BYLINE_RE = re.compile(r"^(?:written\s+by|words\s+by|story\s+by|posted\s+by|by)[:\s]+(.+)$", re.I)
+_NAME_WORD = r"[A-Z\u00c0-\u024f][\w.'\u2019-]*"
+_NAME_RE = re.compile(
+    rf"^{_NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|del|la|le|bin|al|and|&)\s+)?{_NAME_WORD}){{0,4}}$"
+)
+_ROLE_RE = re.compile(
+    r"\b(staff|writer|reporter|correspondent|editor|contributor|columnist|journalist|author|"
+    r"critic|producer|freelance|contributing|senior|news|desk|bureau|chief)\b",
+    re.I,
+)
+
+
+def parse_byline(line: str) -> tuple[str, str | None] | None:
+    """(author, date) when ``line`` is a byline such as "By Jane Doe" or "Jane Doe | Staff writer"."""
+    line = _collapse(line.strip("*_ "))
+    if not line or len(line) > 120:
+        return None
+    match = _BYLINE_RE.match(line)
+    if match:
+        rest = match.group(1)
+        date = find_date(rest)
+        name = re.split(r"\s*(?:\||,|\u2014|\u2013|\s-\s|\bon\b|\bupdated\b|\bpublished\b)\s*", rest, maxsplit=1)[0]
+        name = name.strip(" .,:;")
+        if name and len(name.split()) <= 8 and name[0].isupper():
+            return name, date
+        return None
+    parts = re.split(r"\s*[|\u2022\u00b7]\s*|\s+[\u2013\u2014-]\s+|,\s+", line)
+    if len(parts) >= 2 and _NAME_RE.match(parts[0]) and len(parts[0].split()) >= 2:
+        rest = " ".join(parts[1:])
+        if _ROLE_RE.search(rest) or find_date(rest):
+            return parts[0], find_date(rest)
+    return None
+
+
+# ------------------------------------------------------------------ boilerplate
+
+_TRUNCATE_RE = re.compile(
+    r"^(leave a (reply|comment|response)|post a comment|add a comment|\d+\s+(comments?|responses?|replies)|"
+    r"comments?|(join|view|show|read)( the)? (discussion|conversation|comments?)|"
+    r"you must be logged in to post a comment.*)[\s.:!]*(cancel reply)?$",
+    re.I,
+)
+_SHARE_RE = re.compile(
+    r"^(share( this( article| story| post| page)?| on| via| with| the story| your thoughts)?\b|"
+    r"click to (share|email|print|tweet)|tweet( this)?\b|pin it\b|email( this)?( article| story)?$|print( this)?( article| story| page)?$|"
+    r"(sign up|subscribe|register)\b.*\b(newsletter|inbox|updates|email|alerts|podcast|channel|free)|"
+    r"(subscribe|sign up|sign in|log in|register)( now| today| here)?[.!]?$|"
+    r"get (our|the) .*newsletter|"
+    r"follow (us|me|@|[A-Z][\w ]{0,40} on (twitter|facebook|instagram|x|tiktok|linkedin|youtube))|"
+    r"like us on facebook|"
+    r"(facebook|twitter|linkedin|reddit|whatsapp|pinterest|email|x|threads)( [|\u2022\u00b7,/] ?(facebook|twitter|linkedin|reddit|whatsapp|pinterest|email|x|threads|print|copy link))+$)",
+    re.I,
+)
+_RELATED_RE = re.compile(
+    r"^(related( articles?| stories| posts| content| coverage| reading| links)?|read (more|also|next)|"
+    r"see also|also read|more from\b|more on\b|more stories|recommended( for you| reading| stories)?|"
+    r"you (may|might) also like|trending( now)?|most (read|popular|viewed)|further reading|"
+    r"what to read next|editor'?s picks|top stories)\b",
+    re.I,
+)
+_CAPTION_RE = re.compile(
+    r"^(\(?(photo|photograph|image|picture|illustration|video|graphic|credit|source|photo credit|image credit|"
+    r"photos|images|pictured|caption|watch)( by| credit| courtesy of| source)?\s*[:|\u2014\u2013-]|"
+    r"\((photo|photograph|image|picture|illustration|video|credit)( by| courtesy)?\b.*\)$|"
+    r"(photo|photograph|image|illustration) (by|courtesy|credit)\b|courtesy of\b)",
+    re.I,
+)
+_AGENCY_RE = re.compile(
+    r"(getty images|shutterstock|associated press|\bap photo\b|reuters|afp\b|alamy|istock|epa\b|"
+    r"wireimage|filmmagic|rex features|pa (media|wire|images)|bloomberg via|via getty|/ ?getty|"
+    r"\bimages?\b.*\bcredit\b|\bcredit\b)",
+    re.I,
+)
+_COOKIE_RE = re.compile(r"\bcookies?\b.*\b(use|accept|consent|policy|agree|experience|settings)\b|"
+                        r"\b(use|accept|consent|agree)\b.*\bcookies?\b", re.I)
+_AD_RE = re.compile(
+    r"^(advertisement|advertising|sponsored( content| message)?|ad|ads|promoted( content)?|paid (post|content)|"
+    r"story continues below( this)? advertisement|continue reading( below)?|article continues below|"
+    r"(advertisement|ad)\s*[-\u2013\u2014:]\s*(continue|scroll).*|skip (advertisement|ad)|"
+    r"scroll to continue.*)[\s.!:]*$",
+    re.I,
+)
+_COPYRIGHT_RE = re.compile(r"^(©|\(c\)\s|copyright\b)|all rights reserved|\b(19|20)\d\d\b.*\ball rights\b", re.I)
+_LABEL_RE = re.compile(
+    r"^(\u2117|\u00a9)|\b(records|recordings|music( group| entertainment)?|entertainment|publishing|label)\s*$", re.I
+)
+_FROM_RE = re.compile(r"^from\s+(?:the\s+)?(album|ep|lp|single|film|movie|show|series|soundtrack|season\b)?\s*\S", re.I)
+_QUOTED_ALONE_RE = re.compile(r"""^["\u201c\u2018'\u00ab]([^"\u201c\u201d\u00ab\u00bb]{1,80}?)["\u201d\u2019'\u00bb]$""")
+_END_PUNCT = tuple(".!?,;:\u2026")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _is_titleish(text: str) -> bool:
+    """Short, no sentence punctuation, most words capitalised: a name or title line."""
+    words = text.split()
+    if not 1 <= len(words) <= 7 or text.endswith(_END_PUNCT):
+        return False
+    caps = [w for w in words if w[0].isupper() or w[0].isdigit()]
+    return len(caps) >= max(1, (len(words) + 1) // 2) and words[0][0].isupper()
+
+
+def _is_caption_anchor(text: str) -> bool:
+    """Lines that can only be captions/credits of embedded media."""
+    if _words(text) > 40:
+        return False
+    if _CAPTION_RE.match(text):
+        return True
+    if _words(text) <= 14 and _AGENCY_RE.search(text) and not text.endswith((".", "!", "?", "\u201d", '"')):
+        return True
+    m = _QUOTED_ALONE_RE.match(text)
+    if m and _words(m.group(1)) <= 8 and not m.group(1).rstrip().endswith(_END_PUNCT):
+        return True  # a song/film title alone on a line, as under an embedded player
+    if _words(text) <= 8 and not text.endswith(_END_PUNCT) and (_FROM_RE.match(text) and _is_titleish(text[5:].strip()) or _LABEL_RE.search(text)):
+        return True
+    return False
+
+
+def _is_junk(text: str) -> bool:
+    """Share prompts, ads, cookie notices, copyright lines: never read, wherever they are."""
+    n = _words(text)
+    if n <= 20 and _SHARE_RE.match(text):
+        return True
+    if n <= 12 and _AD_RE.match(text):
+        return True
+    if n <= 60 and _COOKIE_RE.search(text) and re.search(r"\b(website|site|we use|this site|browsing|our)\b", text, re.I):
+        return True
+    if n <= 30 and _COPYRIGHT_RE.search(text):
+        return True
+    return False
+
+
+def remove_boilerplate(items: list[Item]) -> list[Item]:
+    """Drop items that are never read aloud: comment forms and what follows, share and
+    subscribe prompts, related-link lists, media captions, cookie notices, ads, copyright."""
+    out: list[Item] = []
+    n = len(items)
+    body_seen = 0
+    i = 0
+    while i < n:
+        kind, text = items[i]
+        if _TRUNCATE_RE.match(text) and _words(text) <= 12 and body_seen:
+            break
+        if _is_junk(text):
+            i += 1
+            continue
+        if _RELATED_RE.match(text) and _words(text) <= 12:
+            # "Related:" headers, with the short link titles listed under them.
+            i += 1
+            if text.rstrip().endswith(":") or kind == "h" or _words(text) <= 4:
+                while i < n and items[i][0] != "h" and _is_link_title(items[i][1]):
+                    i += 1
+            continue
+        if kind != "h" and _is_caption_anchor(text):
+            # Drop the caption with short name/title lines right next to it (artist, album).
+            while out and out[-1][0] == "p" and _is_titleish(out[-1][1]) and len(out) > 1:
+                out.pop()
+            i += 1
+            while i < n and items[i][0] == "p" and (_is_caption_anchor(items[i][1]) or _is_titleish(items[i][1])) and i + 1 < n:
+                i += 1
+            continue
+        out.append((kind, text))
+        if kind != "h":
+            body_seen += 1
+        i += 1
+    # Trailing short lines with no sentence punctuation (tags, link lists) are not text.
+    while out and out[-1][0] == "h":
+        out.pop()
+    return out
+
+
+def _is_link_title(text: str) -> bool:
+    return _words(text) <= 16 and not text.endswith((".", "!", ",", ";", ":"))
+
+
+# ------------------------------------------------------------------ plain text
+
+_KICKERS = {
+    "breaking", "breaking news", "opinion", "exclusive", "analysis", "sponsored", "sponsored content",
+    "news", "live", "update", "updated", "editorial", "commentary", "review", "interview", "feature",
+    "features", "explainer", "fact check", "op-ed", "op ed", "letters", "perspective", "investigation",
+    "special report", "paid post", "advertorial", "partner content", "podcast", "obituary", "essay",
+    "long read", "the long read", "world", "politics", "business", "technology", "tech", "science",
+    "health", "sport", "sports", "culture", "entertainment", "music", "film", "books", "travel",
+    "lifestyle", "local", "national", "us news", "uk news", "world news", "breaking story", "just in",
+    "developing story", "developing", "watch", "video", "photos", "column", "guest column", "letter",
+}
+
+
+def _is_kicker(line: str) -> bool:
+    key = _collapse(line.strip(" *_#:|-\u2013\u2014")).casefold()
+    return key in _KICKERS
+
+
+_HEADING_END_BAD = tuple(".,;:!\u2026")
+
+
+def _heading_like(text: str, max_words: int = 12) -> bool:
+    """A short line that can stand alone as a section heading."""
+    text = text.strip()
+    words = text.split()
+    if not 1 <= len(words) <= max_words or len(text) > 90:
+        return False
+    if text.endswith(_HEADING_END_BAD) or text[0] in "\"'\u201c\u2018([-*\u2022>" or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    if text.endswith(('"', "\u201d", "\u2019", ")")):
+        return False
+    if text.endswith("?") and len(words) > 10:
+        return False
+    letters = [w for w in words if w[0].isalpha()]
+    small = {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "by", "with",
+             "from", "as", "is", "vs", "via", "into", "nor", "per", "up", "off", "out", "over", "its"}
+    caps = [w for w in letters if w[0].isupper() or w.lower() in small]
+    title_case = bool(letters) and len(caps) == len(letters)
+    return title_case or len(words) <= 8
+
+
+def _split_paragraphs(lines: list[str], blank_separated: bool) -> list[list[str]]:
+    """Group the lines of one blank-line-separated chunk into paragraphs.
+
+    Hard-wrapped prose (lines of similar width) is joined, a short line ending
+    a paragraph; scraped text with one paragraph or item per line keeps each
+    line apart, unless a line plainly continues on the next (lowercase start).
+    """
+    if len(lines) == 1:
+        return [lines]
+    width = max(len(l) for l in lines)
+    wrapped = 40 <= width <= 100 and sum(len(l) >= 0.6 * width for l in lines[:-1]) >= 0.7 * (len(lines) - 1)
+    paras: list[list[str]] = []
+    current: list[str] = []
+    for idx, line in enumerate(lines):
+        if current:
+            prev = current[-1]
+            if wrapped:
+                breaks = len(prev) < 0.6 * width or _is_junk(line) or _is_junk(prev)
+            else:
+                breaks = not (line[:1].islower() and not prev.endswith(tuple(".!?:\u201d\"")))
+            if breaks:
+                paras.append(current)
+                current = []
+        current.append(line)
+    if current:
+        paras.append(current)
+    return paras
+
+
+def _parse_txt(text: str) -> tuple[dict, list[Item]]:
+    """Plain text: title line, optional kicker/byline/date, paragraphs, conservative headings."""
+    lines = [l.strip() for l in text.split("\n")]
+    meta: dict = {}
+    pos = 0
+
+    def next_line(start: int) -> int:
+        while start < len(lines) and not lines[start]:
+            start += 1
+        return start
+
+    # Header: kicker, title, byline and date lines come first, one per line.
+    pos = next_line(0)
+    if pos < len(lines):
+        first = _strip_md_heading(lines[pos]).strip("*_ ")
+        after = next_line(pos + 1)
+        if _is_kicker(first) and after < len(lines) and _heading_like(_strip_md_heading(lines[after]), 25):
+            pos = after
+            first = _strip_md_heading(lines[pos]).strip("*_ ")
+        meta["title"] = first
+        pos += 1
+    for _ in range(3):
+        cand = next_line(pos)
+        if cand >= len(lines):
+            break
+        line = lines[cand]
+        byline = parse_byline(line)
+        if byline and "author" not in meta:
+            meta["author"], date = byline
+            if date and "date" not in meta:
+                meta["date"] = date
+        elif is_date_line(line) and "date" not in meta:
+            meta["date"] = find_date(line)
+        else:
+            break
+        pos = cand + 1
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for line in lines[pos:]:
+        if line:
+            current.append(line)
+        elif current:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    blank_separated = len(chunks) > 2
+    items: list[Item] = []
+    for c_idx, chunk in enumerate(chunks):
+        if chunk[0].startswith(">") and all(l.startswith(">") for l in chunk):
+            items.append(("q", " ".join(l.lstrip(">").strip() for l in chunk)))
+            continue
+        if len(chunk) == 1 and re.match(r"^#{1,6}\s+\S", chunk[0]):
+            items.append(("h", _strip_md_heading(chunk[0])))
+            continue
+        for para in _split_paragraphs(chunk, blank_separated):
+            items.append(("p", " ".join(para)))
+    # Headings: short, alone between paragraphs, followed by real text.
+    result: list[Item] = []
+    for idx, (kind, text) in enumerate(items):
+        if kind == "p" and 0 < idx < len(items) - 1 and _heading_like(text):
+            nxt_kind, nxt = items[idx + 1]
+            prev_kind, prev = items[idx - 1]
+            if nxt_kind != "h" and len(nxt) > len(text) and (_words(nxt) > 12 or nxt.endswith(_END_PUNCT)) \
+                    and not _is_caption_anchor(text) and not _is_titleish_name_only(text):
+                result.append(("h", text))
+                continue
+        result.append((kind, text))
+    return meta, result
+
+
+def _is_titleish_name_only(text: str) -> bool:
+    """A line that is just a person's name (likely a caption or signature), not a heading."""
+    return bool(_NAME_RE.match(text)) and _words(text) <= 3 and not text.isupper()
+
+
+def _strip_md_heading(line: str) -> str:
+    return re.sub(r"^#{1,6}\s+|\s+#+\s*$", "", line).strip()
+
+
+# ------------------------------------------------------------------ Markdown
+
+_FRONT_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def _md_inline(text: str) -> str:
+    """Markdown inline markup to plain text (images dropped, links keep their text)."""
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]", " ", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
+    text = re.sub(r"<(https?://|mailto:)[^>]+>", " ", text)
+    text = re.sub(r"`+([^`]*)`+", r"\1", text)
+    text = re.sub(r"</?[A-Za-z][^>]*>", " ", text)
+    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", text)
+    text = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)
+    text = re.sub(r"~~(.+?)~~", r"\1", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!>\"'|~])", r"\1", text)
+    text = re.sub(r"\[\^[^\]]+\]", "", text)  # footnote markers
+    return html_lib.unescape(text)
+
+
+def _front_matter(text: str) -> tuple[dict, str]:
+    match = _FRONT_RE.match(text)
+    if not match:
+        return {}, text
+    meta: dict = {}
+    for line in match.group(1).split("\n"):
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line)
+        if not m:
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip().strip("\"'")
+        if key == "title" and value:
+            meta["title"] = _md_inline(value)
+        elif key in ("author", "authors", "byline") and value:
+            meta["author"] = value.strip("[]").replace("\"", "").replace("'", "")
+        elif key in ("date", "published", "pubdate", "publishdate") and value:
+            meta["date"] = find_date(value)
+        elif key in ("lang", "language") and re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]+)?$", value):
+            meta["language"] = value.replace("_", "-")
+    return meta, text[match.end():]
+
+
+_LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
+_HR_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def _parse_markdown(text: str) -> tuple[dict, list[Item]]:
+    """Markdown: front matter, ATX/setext headings, blockquotes, lists, paragraphs."""
+    meta, body = _front_matter(text)
+    raw: list[tuple[str, str, int]] = []  # (kind, text, heading level)
+    para: list[str] = []
+    quote: list[str] = []
+    lines = body.split("\n")
+
+    def flush() -> None:
+        if para:
+            raw.append(("p", " ".join(para), 0))
+            para.clear()
+        if quote:
+            for q in "\n".join(quote).split("\n\n"):
+                if q.strip():
+                    for kind, qt, lvl in _md_blocks(q):
+                        raw.append(("q" if kind == "p" else kind, qt, lvl))
+            quote.clear()
+
+    in_fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        i += 1
+        fence = re.match(r"^\s{0,3}(```|~~~)", line)
+        if in_fence:
+            if fence and fence.group(1) == in_fence:
+                in_fence = None
+            continue
+        if fence:
+            flush()
+            in_fence = fence.group(1)
+            continue
+        if stripped.startswith(">"):
+            if para:
+                flush()
+            quote.append(re.sub(r"^\s*>\s?", "", line))
+            continue
+        if quote and stripped:
+            quote.append(line)  # lazy continuation
+            continue
+        if not stripped:
+            if quote:
+                quote.append("")
+                # a blank line ends the quote unless the next line continues it
+                if i < len(lines) and lines[i].strip().startswith(">"):
+                    continue
+            flush()
+            continue
+        m = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if m:
+            flush()
+            raw.append(("h", _md_inline(m.group(2)), len(m.group(1))))
+            continue
+        if para and re.match(r"^\s{0,3}(=+|-+)\s*$", line):
+            level = 1 if stripped.startswith("=") else 2
+            heading = " ".join(para)
+            para.clear()
+            raw.append(("h", _md_inline(heading), level))
+            continue
+        if _HR_RE.match(line):
+            flush()
+            continue
+        if stripped.startswith("|") or re.match(r"^\s*\[[^\]]+\]:\s*\S+", line):
+            flush()  # tables and link reference definitions are not read
+            continue
+        if _LIST_RE.match(line):
+            flush()
+            para.append(_md_inline(_LIST_RE.sub("", line)))
+            continue
+        if line.startswith("    ") and not para:
+            continue  # indented code block
+        para.append(_md_inline(stripped))
+    flush()
+    items: list[Item] = []
+    for idx, (kind, value, level) in enumerate(raw):
+        value = _collapse(value)
+        if not value:
+            continue
+        if kind == "h" and "title" not in meta and not any(k != "h" for k, _ in items) and (level == 1 or not items):
+            meta["title"] = value
+            continue
+        items.append((kind, value))
+    # Byline / date right after the title.
+    while items and items[0][0] == "p" and _words(items[0][1]) <= 20:
+        text0 = items[0][1]
+        byline = parse_byline(text0)
+        if byline and "author" not in meta:
+            meta["author"], date = byline
+            if date and not meta.get("date"):
+                meta["date"] = date
+            items.pop(0)
+        elif is_date_line(text0) and not meta.get("date"):
+            meta["date"] = find_date(text0)
+            items.pop(0)
+        elif "title" not in meta and _is_kicker(text0):
+            items.pop(0)
+        else:
+            break
+    if "title" not in meta and items:
+        first_kind, first = items[0]
+        if _words(first) <= 20:
+            meta["title"] = first
+            items.pop(0)
+    return meta, items
+
+
+def _md_blocks(text: str) -> list[tuple[str, str, int]]:
+    meta, items = _parse_markdown(text)
+    out: list[tuple[str, str, int]] = []
+    if meta.get("title"):
+        out.append(("p", meta["title"], 0))
+    out.extend((k, t, 0) for k, t in items)
+    return out
+
+
+# ------------------------------------------------------------------ HTML
+
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "math", "template", "object", "embed",
+              "canvas", "video", "audio", "picture", "figure", "figcaption", "form", "button", "select",
+              "textarea", "input", "nav", "aside", "footer", "header", "head", "link", "meta", "dialog")
+
+
+def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
+    """HTML: trafilatura for the main content and metadata, lxml as the fallback."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        raise InputError(f"{name} is not readable HTML; save the page again or give its text") from None
+    meta = _html_meta(doc)
+    items: list[Item] = []
+    try:
+        items = _trafilatura_items(text, meta)
+    except InputError:
+        raise
+    except Exception:  # a failing extractor must not stop the fallback
+        items = []
+    if not any(k != "h" for k, _ in items):
+        items = _lxml_items(doc)
+    if not any(k != "h" for k, _ in items):
+        raise InputError(f"{name} has no article text that could be extracted from the HTML; save the article's text instead")
+    return meta, items
+
+
+def _text_of(el) -> str:
+    return _collapse("".join(el.itertext()))
+
+
+def _html_meta(doc) -> dict:
+    """Title (the page's h1 when it agrees with og:title/<title>), author, date, language."""
+    meta: dict = {}
+
+    def first(xpath: str) -> str | None:
+        for value in doc.xpath(xpath):
+            value = _collapse(value if isinstance(value, str) else value.text_content())
+            if value:
+                return value
+        return None
+
+    head_title = first('//meta[@property="og:title"]/@content') or first('//meta[@name="twitter:title"]/@content') \
+        or first("//title")
+    h1s = [_text_of(h) for h in doc.xpath("//body//h1")]
+    h1s = [h for h in h1s if h]
+    title = None
+    if head_title:
+        for h in h1s:
+            if _norm(h) and (_norm(h) in _norm(head_title) or _norm(head_title) in _norm(h)):
+                title = h
+                break
+    if title is None and len(h1s) == 1 and _words(h1s[0]) >= 2:
+        title = h1s[0]
+    if title is None and head_title:
+        title = _strip_site_name(head_title, first('//meta[@property="og:site_name"]/@content'))
+    if title is None and h1s:
+        title = h1s[0]
+    meta["title"] = title
+    author = first('//meta[@name="author"]/@content') or first('//meta[@property="article:author"]/@content') \
+        or first('//*[@rel="author"]')
+    if author and not author.startswith("http"):
+        meta["author"] = re.sub(r"^by\s+", "", author, flags=re.I)
+    date_raw = first('//meta[@property="article:published_time"]/@content') or first('//time/@datetime') \
+        or first('//meta[@name="date"]/@content') or first('//meta[@itemprop="datePublished"]/@content')
+    if date_raw:
+        meta["date"] = find_date(date_raw)
+    lang = first("/html/@lang") or first('//meta[@http-equiv="content-language"]/@content')
+    if lang and re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]+)*$", lang):
+        meta["language"] = lang.replace("_", "-")
+    return meta
+
+
+def _strip_site_name(title: str, site: str | None) -> str:
+    parts = re.split(r"\s+[|\u2013\u2014-]\s+", title)
+    if len(parts) > 1:
+        if site and _norm(parts[-1]) == _norm(site):
+            return " - ".join(parts[:-1]) if len(parts) > 2 else parts[0]
+        if _words(parts[-1]) <= 4 and _words(parts[0]) >= 3:
+            return parts[0]
+    return title
+
+
+def _trafilatura_items(text: str, meta: dict) -> list[Item]:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_formatting=False,
+        include_links=False,
+        favor_precision=False,
+    )
+    if doc is None or getattr(doc, "body", None) is None:
+        return []
+    if not meta.get("title") and getattr(doc, "title", None):
+        meta["title"] = doc.title
+    if not meta.get("author") and getattr(doc, "author", None):
+        meta["author"] = doc.author
+    if getattr(doc, "date", None):
+        meta["date"] = find_date(doc.date) or meta.get("date")
+    if not meta.get("language") and getattr(doc, "language", None):
+        meta["language"] = doc.language
+    return list(_walk_trafilatura(doc.body))
+
+
+def _walk_trafilatura(body) -> Iterable[Item]:
+    """Trafilatura's XML (head/p/quote/list/item) to items."""
+    for el in body:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "head":
+            yield ("h", _text_of(el))
+        elif tag == "quote":
+            inner = [c for c in el if isinstance(c.tag, str) and c.tag in ("p", "list", "quote")]
+            if inner:
+                lead = _collapse(el.text or "")
+                if lead:
+                    yield ("q", lead)
+                for child in el:
+                    if child.tag in ("p",):
+                        yield ("q", _text_of(child))
+                    elif child.tag in ("list", "quote"):
+                        for item in child.iter("item", "p"):
+                            yield ("q", _text_of(item))
+                    tail = _collapse(child.tail or "")
+                    if tail:
+                        yield ("q", tail)
+            else:
+                yield ("q", _text_of(el))
+        elif tag == "list":
+            for item in el.iter("item"):
+                yield ("p", _text_of(item))
+        elif tag in ("p", "div", "item", "code"):
+            if tag == "code":
+                continue
+            yield ("p", _text_of(el))
+        elif tag == "table":
+            continue
+        else:
+            yield ("p", _text_of(el))
+
+
+def _lxml_items(doc) -> list[Item]:
+    """Fallback extraction: block elements of <article>/<main>/<body>, scripts and chrome removed."""
+    for bad in doc.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
+        parent = bad.getparent()
+        if parent is not None:
+            bad.drop_tree()
+    roots = doc.xpath("//article") or doc.xpath("//main") or doc.xpath("//body") or [doc]
+    root = max(roots, key=lambda r: len(_text_of(r)))
+    items: list[Item] = []
+    blocks = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "dd", "dt")
+    for el in root.iter(*blocks):
+        if any(a.tag in blocks for a in el.iterancestors()):
+            continue
+        text = _text_of(el)
+        if not text:
+            continue
+        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            items.append(("h", text))
+        elif el.tag == "blockquote":
+            ps = [_text_of(p) for p in el.iter("p")]
+            items.extend(("q", p) for p in (ps or [text]) if p)
+        elif el.tag != "pre":
+            items.append(("p", text))
+    if not any(k != "h" for k, _ in items):
+        text = _text_of(root)
+        if text:
+            items.append(("p", text))
+    return items
