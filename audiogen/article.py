@@ -242,11 +242,20 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> A
     items = [(k, _collapse(t)) for k, t in items]
     items = [(k, t) for k, t in items if t]
     title = _collapse(meta.get("title") or "")
-    # A leading heading or paragraph that repeats the title is not read twice.
+    # A leading paragraph or any heading that repeats the title is not read twice.
     while items and title and _norm(items[0][1]) == _norm(title):
         items.pop(0)
+    # Kickers and tags printed before the headline heading are page chrome.
+    for idx, (kind, text) in enumerate(items[:8]):
+        if kind == "h" and title and _norm(text) == _norm(title):
+            if all(_words(t) <= 12 for _, t in items[:idx]):
+                items = items[idx + 1:]
+            break
+    items = [(k, t) for k, t in items if not (k == "h" and title and _norm(t) == _norm(title))]
+    items = [(k, _strip_urls(t)) for k, t in items]
     had_text = any(k != "h" for k, _ in items)
     items = remove_boilerplate(items)
+    items = _clean_head(items, meta)
     if not any(k != "h" for k, _ in items):
         if had_text:
             raise InputError(f"{name} has no readable text after removing boilerplate; check it is an article")
@@ -271,9 +280,75 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> A
         sections=tuple(sections),
         author=_collapse(meta.get("author") or "") or None,
         date=meta.get("date") or None,
-        language=meta.get("language") or "en",
+        language=_language_tag(meta.get("language")),
         source=source,
     )
+
+
+_URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.|\bpic\.twitter\.com/)[^\s<>\"\u201d]*[^\s<>\"\u201d.,;:!?)\]]", re.I)
+
+
+def _strip_urls(text: str) -> str:
+    """Web addresses are never read aloud (they are links, not prose)."""
+    return _collapse(_URL_RE.sub(" ", text))
+
+
+def _sentence_like(text: str) -> bool:
+    return text.rstrip(" \u201d\"'\u2019").endswith((".", "!", "?")) or _words(text) > 14
+
+
+def _clean_head(items: list[Item], meta: dict) -> list[Item]:
+    """Before the first real paragraph: take date and byline lines into the metadata, drop
+    kickers and short chrome lines, and read a sentence-like heading (a deck) as a paragraph."""
+    out: list[Item] = []
+    started = False
+    for idx, (kind, text) in enumerate(items):
+        if started:
+            out.append((kind, text))
+            continue
+        if kind == "q":
+            started = True
+            out.append((kind, text))
+            continue
+        if idx < 8:
+            if is_date_line(text):
+                meta.setdefault("date", find_date(text))
+                if not meta.get("date"):
+                    meta["date"] = find_date(text)
+                continue
+            byline = parse_byline(text)
+            if byline:
+                if not meta.get("author"):
+                    meta["author"] = byline[0]
+                if byline[1] and not meta.get("date"):
+                    meta["date"] = byline[1]
+                continue
+            if _is_kicker(text):
+                continue
+            if meta.get("_html") and kind == "p" and _words(text) <= 8 and not text.endswith(_END_PUNCT):
+                continue
+        if kind == "h":
+            if _sentence_like(text):
+                out.append(("p", text))
+            else:
+                out.append((kind, text))
+            continue
+        if _words(text) >= 12 or text.endswith(_END_PUNCT):
+            started = True
+        out.append((kind, text))
+    return out
+
+
+def _language_tag(value: str | None) -> str:
+    """A BCP 47 tag in its usual case ("en", "en-GB"); "en" when unknown or malformed."""
+    match = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?", value or "")
+    if not match:
+        return "en"
+    lang, region = match.group(1).lower(), match.group(2)
+    if region:
+        region = region.upper() if len(region) == 2 else region.title() if len(region) == 4 else region
+        return f"{lang}-{region}"
+    return lang
 
 
 def _fallback_title(items: list[Item]) -> str:
@@ -361,6 +436,23 @@ _ROLE_RE = re.compile(
 )
 
 
+_NOT_AUTHORS = {"username", "admin", "administrator", "user", "staff", "editor", "author", "guest",
+                "anonymous", "unknown", "none", "null", "webmaster"}
+
+
+def clean_author(name: str | None) -> str | None:
+    """A readable author name, or None for handles, URLs and placeholders."""
+    if not name:
+        return None
+    name = _collapse(re.sub(r"^(written\s+)?by[:\s]+", "", _collapse(name), flags=re.I))
+    name = re.sub(r"\s+" + _MON + r"$", "", name, flags=re.I).strip(" ,;|")
+    if not name or name.startswith("@") or "http" in name.lower() or "/" in name or len(name) > 80:
+        return None
+    if name.casefold() in _NOT_AUTHORS or not any(c.isalpha() for c in name):
+        return None
+    return name
+
+
 def parse_byline(line: str) -> tuple[str, str | None] | None:
     """(author, date) when ``line`` is a byline such as "By Jane Doe" or "Jane Doe | Staff writer"."""
     line = _collapse(line.strip("*_ "))
@@ -413,7 +505,7 @@ _CAPTION_RE = re.compile(
     r"^(\(?(photo|photograph|image|picture|illustration|video|graphic|credit|source|photo credit|image credit|"
     r"photos|images|pictured|caption|watch)( by| credit| courtesy of| source)?\s*[:|\u2014\u2013-]|"
     r"\((photo|photograph|image|picture|illustration|video|credit)( by| courtesy)?\b.*\)$|"
-    r"(photo|photograph|image|illustration) (by|courtesy|credit)\b|courtesy of\b)",
+    r"(photos?|photographs?|images?|illustrations?|pictures?) (by|courtesy|credits?)\b|courtesy of\b)",
     re.I,
 )
 _AGENCY_RE = re.compile(
@@ -431,7 +523,11 @@ _AD_RE = re.compile(
     r"scroll to continue.*)[\s.!:]*$",
     re.I,
 )
-_COPYRIGHT_RE = re.compile(r"^(©|\(c\)\s|copyright\b)|all rights reserved|\b(19|20)\d\d\b.*\ball rights\b", re.I)
+_COPYRIGHT_RE = re.compile(
+    r"^(©|\(c\)\s|copyright\b)|all rights reserved|\b(19|20)\d\d\b.*\ball rights?\b|"
+    r"^(19|20)\d\d(\s*[-\u2013]\s*\d{2,4})?\s+[A-Z][\w&. ]*\b(inc|ltd|llc|corp|gmbh|plc)\b",
+    re.I,
+)
 _LABEL_RE = re.compile(
     r"^(\u2117|\u00a9)|\b(records|recordings|music( group| entertainment)?|entertainment|publishing|label)\s*$", re.I
 )
@@ -488,12 +584,15 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
     subscribe prompts, related-link lists, media captions, cookie notices, ads, copyright."""
     out: list[Item] = []
     n = len(items)
-    body_seen = 0
+    body_words = 0
     i = 0
     while i < n:
         kind, text = items[i]
-        if _TRUNCATE_RE.match(text) and _words(text) <= 12 and body_seen:
-            break
+        if _TRUNCATE_RE.match(text) and _words(text) <= 12:
+            if body_words >= 100:
+                break  # the comments area: nothing after it is the article
+            i += 1
+            continue  # a comment counter near the top
         if _is_junk(text):
             i += 1
             continue
@@ -514,12 +613,28 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
             continue
         out.append((kind, text))
         if kind != "h":
-            body_seen += 1
+            body_words += _words(text)
         i += 1
-    # Trailing short lines with no sentence punctuation (tags, link lists) are not text.
-    while out and out[-1][0] == "h":
+    # At the end: headings with nothing under them, promotions, reprint notes, author bios.
+    while out and (out[-1][0] == "h" or _is_tail_junk(out[-1][1])):
         out.pop()
     return out
+
+
+_TAIL_RE = re.compile(
+    r"^((listen|watch|tune in|download|find us|follow|catch up|get the|sign up|subscribe|join|"
+    r"click|tap|visit|read the full|for more)\b.*\b(here|app|live|now|podcast|newsletter|twitter|"
+    r"facebook|instagram|youtube|tiktok|website|on demand|iplayer|sounds|spotify|apple)\b|"
+    r"(this|the|a version of this) (article|story|piece|post|column|essay)( was| is| has been| first| originally)*"
+    r"\s*(originally |first |also )?(appeared|published|reprinted|posted|adapted|excerpted)\b|"
+    r"[A-Z][\w.'\u2019-]+( [A-Z][\w.'\u2019-]+){1,3} (is|was) (an? |the )[^.]{0,80}\b(reporter|writer|editor|"
+    r"journalist|correspondent|author|columnist|contributor|producer|critic)\b)",
+    re.I,
+)
+
+
+def _is_tail_junk(text: str) -> bool:
+    return _words(text) <= 60 and bool(_TAIL_RE.match(text))
 
 
 def _is_link_title(text: str) -> bool:
@@ -859,6 +974,7 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
     except (etree.ParserError, ValueError):
         raise InputError(f"{name} is not readable HTML; save the page again or give its text") from None
     meta = _html_meta(doc)
+    meta["_html"] = True
     items: list[Item] = []
     try:
         items = _trafilatura_items(text, meta)
@@ -874,7 +990,20 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
 
 
 def _text_of(el) -> str:
-    return _collapse("".join(el.itertext()))
+    """Text of an element, with line breaks (<br>, trafilatura's <lb>) as spaces."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("lb", "br"):
+            parts.append(" ")
+        elif tag:
+            parts.append(node.text or "")
+            for child in node:
+                walk(child)
+                parts.append(child.tail or "")
+    walk(el)
+    return _collapse("".join(parts))
 
 
 def _html_meta(doc) -> dict:
@@ -907,8 +1036,7 @@ def _html_meta(doc) -> dict:
     meta["title"] = title
     author = first('//meta[@name="author"]/@content') or first('//meta[@property="article:author"]/@content') \
         or first('//*[@rel="author"]')
-    if author and not author.startswith("http"):
-        meta["author"] = re.sub(r"^by\s+", "", author, flags=re.I)
+    meta["author"] = clean_author(author)
     date_raw = first('//meta[@property="article:published_time"]/@content') or first('//time/@datetime') \
         or first('//meta[@name="date"]/@content') or first('//meta[@itemprop="datePublished"]/@content')
     if date_raw:
@@ -939,15 +1067,16 @@ def _trafilatura_items(text: str, meta: dict) -> list[Item]:
         include_tables=False,
         include_images=False,
         include_formatting=False,
-        include_links=False,
+        include_links=True,
         favor_precision=False,
     )
     if doc is None or getattr(doc, "body", None) is None:
         return []
     if not meta.get("title") and getattr(doc, "title", None):
         meta["title"] = doc.title
-    if not meta.get("author") and getattr(doc, "author", None):
-        meta["author"] = doc.author
+    author = clean_author(getattr(doc, "author", None))
+    if author:
+        meta["author"] = author
     if getattr(doc, "date", None):
         meta["date"] = find_date(doc.date) or meta.get("date")
     if not meta.get("language") and getattr(doc, "language", None):
@@ -962,33 +1091,66 @@ def _walk_trafilatura(body) -> Iterable[Item]:
         if tag == "head":
             yield ("h", _text_of(el))
         elif tag == "quote":
-            inner = [c for c in el if isinstance(c.tag, str) and c.tag in ("p", "list", "quote")]
-            if inner:
-                lead = _collapse(el.text or "")
-                if lead:
-                    yield ("q", lead)
-                for child in el:
-                    if child.tag in ("p",):
-                        yield ("q", _text_of(child))
-                    elif child.tag in ("list", "quote"):
-                        for item in child.iter("item", "p"):
-                            yield ("q", _text_of(item))
-                    tail = _collapse(child.tail or "")
-                    if tail:
-                        yield ("q", tail)
-            else:
-                yield ("q", _text_of(el))
+            yield from _quote_items(_quote_paragraphs(el))
         elif tag == "list":
             for item in el.iter("item"):
-                yield ("p", _text_of(item))
+                if not _is_link_only(item):
+                    yield ("p", _text_of(item))
         elif tag in ("p", "div", "item", "code"):
-            if tag == "code":
+            if tag == "code" or _is_link_only(el):
                 continue
             yield ("p", _text_of(el))
         elif tag == "table":
             continue
         else:
             yield ("p", _text_of(el))
+
+
+def _quote_paragraphs(el) -> list[str]:
+    """Split a blockquote into its paragraphs: block children apart, inline runs joined."""
+    paras: list[str] = []
+    inline: list[str] = [el.text or ""]
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in ("p", "list", "quote", "item", "div", "head"):
+            paras.append(_collapse("".join(inline)))
+            inline = []
+            if tag in ("list", "quote"):
+                paras.extend(_text_of(i) for i in child.iter("item", "p"))
+            else:
+                paras.append(_text_of(child))
+        elif tag in ("lb", "br"):
+            inline.append(" ")
+        elif tag:
+            inline.append(_text_of(child))
+        inline.append(child.tail or "")
+    paras.append(_collapse("".join(inline)))
+    return [p for p in paras if p]
+
+
+_ATTRIBUTION_RE = re.compile(r"^[\u2014\u2015\u2013~-]+\s*(\S.*)$")
+
+
+def _quote_items(paras: list[str]) -> Iterable[Item]:
+    """Blockquote paragraphs; a closing "— Name (@handle) date" credit line is read by the narrator."""
+    for idx, para in enumerate(paras):
+        match = _ATTRIBUTION_RE.match(para)
+        if match and idx == len(paras) - 1 and idx > 0 and _words(para) <= 20:
+            credit = re.sub(r"\s*\(@\w+\)", "", match.group(1))
+            yield ("p", credit)
+        else:
+            yield ("q", para)
+
+
+def _is_link_only(el) -> bool:
+    """A short paragraph that is one link and nothing else: a related-story link, not text."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    if (el.text or "").strip() or len(children) != 1 or children[0].tag not in ("ref", "a"):
+        return False
+    if (children[0].tail or "").strip():
+        return False
+    text = _text_of(el)
+    return _words(text) <= 15 and not text.endswith((".", "!", "?", ",", ";", ":", "\u201d", '"'))
 
 
 def _lxml_items(doc) -> list[Item]:
@@ -1010,8 +1172,7 @@ def _lxml_items(doc) -> list[Item]:
         if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             items.append(("h", text))
         elif el.tag == "blockquote":
-            ps = [_text_of(p) for p in el.iter("p")]
-            items.extend(("q", p) for p in (ps or [text]) if p)
+            items.extend(_quote_items(_quote_paragraphs(el)))
         elif el.tag != "pre":
             items.append(("p", text))
     if not any(k != "h" for k, _ in items):
