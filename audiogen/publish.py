@@ -1,0 +1,310 @@
+"""Publish rendered episodes into a show: sidecars, publish.json, feed.xml and the site.
+
+Everything happens under the show's lock (``.audiogen.lock``) and every file is
+written atomically, so two ``audiogen episode --show`` runs at once both end up
+in the feed, and a reader never sees a half-written feed. The feed is rebuilt
+from what is on disk: an episode is listed only when its manifest and its MP3
+both exist, with the enclosure length taken from the MP3 file itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from audiogen import fsutil, site, transcripts
+from audiogen.errors import AudiogenError, ConfigError, InputError
+from audiogen.feed import FeedEpisode, build_feed
+from audiogen.show import Show, load_show
+
+log = logging.getLogger(__name__)
+
+MANIFEST_SUFFIX = ".episode.json"
+RECORD_NAME = "publish.json"
+RECORD_VERSION = 1
+STATE_NAME = ".audiogen-state.json"  # {"last_episode": N}: episode numbers are never reused
+
+
+@dataclass(frozen=True)
+class PublishRecord:
+    """What must never change once an episode is in the feed (publish.json)."""
+
+    guid: str
+    pub_date: datetime
+    episode: int
+    enclosure_url: str
+
+    def to_json(self) -> str:
+        data = {
+            "version": RECORD_VERSION,
+            "guid": self.guid,
+            "pub_date": self.pub_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "episode": self.episode,
+            "enclosure_url": self.enclosure_url,
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> "PublishRecord":
+        if not isinstance(data, Mapping):
+            raise ValueError("not a JSON object")
+        guid, pub, num, url = (data.get(k) for k in ("guid", "pub_date", "episode", "enclosure_url"))
+        if not isinstance(guid, str) or not guid:
+            raise ValueError("guid missing")
+        if not isinstance(num, int) or isinstance(num, bool) or num < 1:
+            raise ValueError("episode must be a positive integer")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError("enclosure_url must be an http(s) URL")
+        if not isinstance(pub, str):
+            raise ValueError("pub_date missing")
+        when = datetime.fromisoformat(pub.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return cls(guid=guid, pub_date=when, episode=num, enclosure_url=url)
+
+
+@dataclass(frozen=True)
+class PublishedEpisode:
+    """An episode folder that is in the feed: its manifest, frozen record and files."""
+
+    slug: str
+    folder: Path
+    manifest: Mapping[str, Any]
+    record: PublishRecord
+    mp3: Path
+    length: int
+
+    def sidecar(self, suffix: str) -> Path:
+        return self.folder / f"{self.slug}{suffix}"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a publish/rebuild did: the episodes in the feed and those left out (with why)."""
+
+    show: Show
+    episodes: tuple[PublishedEpisode, ...]
+    skipped: tuple[tuple[str, str], ...]  # (episode folder name, reason)
+    written: tuple[Path, ...]  # files whose content changed
+
+    @property
+    def feed_path(self) -> Path:
+        return self.show.feed_path
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Load an episode manifest; InputError when it is unreadable or lacks what publishing needs."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"episode manifest {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"episode manifest {path} is not readable JSON ({exc}); render the episode again") from None
+    if not isinstance(data, dict):
+        raise InputError(f"episode manifest {path} is not a JSON object; render the episode again")
+    mp3 = data.get("mp3")
+    if not isinstance(mp3, str) or not mp3 or mp3 != Path(mp3).name or mp3 in (".", "..") or "\\" in mp3:
+        raise InputError(f"episode manifest {path} has no valid 'mp3' file name; render the episode again")
+    if not isinstance(data.get("title"), str) or not data["title"].strip():
+        raise InputError(f"episode manifest {path} has no title; render the episode again")
+    try:
+        float(data.get("duration"))
+    except (TypeError, ValueError):
+        raise InputError(f"episode manifest {path} has no duration; render the episode again") from None
+    return data
+
+
+def _write_if_changed(path: Path, data: bytes, written: list[Path]) -> None:
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    fsutil.atomic_write_bytes(path, data)
+    written.append(path)
+
+
+def _read_record(path: Path) -> PublishRecord | None:
+    if not path.exists():
+        return None
+    try:
+        return PublishRecord.from_mapping(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            f"{path} is damaged ({exc}); restore it, or delete it to publish the episode as new"
+        ) from None
+
+
+def _scan(show: Show) -> tuple[list[tuple[str, Path, dict[str, Any], Path, int, PublishRecord | None]], list[tuple[str, str]]]:
+    """Episode folders that can be published, and the reasons others cannot."""
+    found, skipped = [], []
+    if not show.episodes_dir.is_dir():
+        return found, skipped
+    root = show.root.resolve()
+    for folder in sorted(show.episodes_dir.iterdir()):
+        name = folder.name
+        if name.startswith(".") or not folder.is_dir():
+            continue
+        try:
+            show.episode_dir(name)
+        except ConfigError as exc:
+            skipped.append((name, str(exc)))
+            continue
+        if not folder.resolve().is_relative_to(root):
+            skipped.append((name, "folder is a link to outside the show; left out"))
+            continue
+        manifest_path = folder / f"{name}{MANIFEST_SUFFIX}"
+        if not manifest_path.is_file():
+            skipped.append((name, f"no {manifest_path.name} (not rendered yet, or the render failed)"))
+            continue
+        try:
+            manifest = read_manifest(manifest_path)
+            record = _read_record(folder / RECORD_NAME)
+        except AudiogenError as exc:
+            skipped.append((name, str(exc)))
+            continue
+        mp3 = folder / manifest["mp3"]
+        try:
+            resolved = mp3.resolve(strict=True)
+            length = mp3.stat().st_size
+        except OSError:
+            skipped.append((name, f"its MP3 {mp3.name} is missing; render the episode again or delete its folder"))
+            continue
+        if not resolved.is_relative_to(root) or not mp3.is_file() or length == 0:
+            skipped.append((name, f"its MP3 {mp3.name} is empty or not a file inside the show"))
+            continue
+        found.append((name, folder, manifest, mp3, length, record))
+    return found, skipped
+
+
+def _last_number(show: Show) -> int:
+    """The highest episode number ever given in this show, so numbers are never reused."""
+    last = 0
+    try:
+        last = int(json.loads((show.root / STATE_NAME).read_text(encoding="utf-8"))["last_episode"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for path in show.episodes_dir.glob(f"*/{RECORD_NAME}"):
+        try:
+            last = max(last, int(json.loads(path.read_text(encoding="utf-8"))["episode"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return last
+
+
+def _new_record(show: Show, slug: str, mp3: Path, number: int, now: datetime) -> PublishRecord:
+    # Unique per publication: a new article reusing a deleted episode's slug gets a new guid.
+    guid = str(uuid.uuid5(uuid.UUID(show.config.podcast_guid), f"{slug}/{number}"))
+    return PublishRecord(
+        guid=guid,
+        pub_date=now.astimezone(timezone.utc).replace(microsecond=0),
+        episode=number,
+        enclosure_url=show.url_for(mp3.relative_to(show.root)),
+    )
+
+
+def _feed_episode(show: Show, ep: PublishedEpisode) -> FeedEpisode:
+    m = ep.manifest
+    base = ep.folder.relative_to(show.root)
+    rel = lambda suffix: show.url_for(base / f"{ep.slug}{suffix}")  # noqa: E731
+    return FeedEpisode(
+        guid=ep.record.guid,
+        title=str(m.get("title") or ep.slug),
+        description=str(m.get("description") or ""),
+        pub_date=ep.record.pub_date,
+        number=ep.record.episode,
+        enclosure_url=ep.record.enclosure_url,
+        length=ep.length,
+        duration=float(m.get("duration") or 0.0),
+        page_url=show.url_for(base) + "/",
+        image_url=show.cover_url,
+        author=str(m["author"]) if m.get("author") else None,
+        explicit=show.config.explicit,
+        language=str(m.get("language") or show.config.language),
+        vtt_url=rel(".vtt"),
+        srt_url=rel(".srt"),
+        chapters_url=rel(".chapters.json"),
+        timestamps=tuple(transcripts.timestamp_lines(m)),
+        psc=tuple(transcripts.psc_chapters(m)),
+    )
+
+
+def _sidecars(show: Show, ep: PublishedEpisode) -> dict[Path, bytes]:
+    narrator = show.config.author
+    chapters = json.dumps(transcripts.to_json_chapters(ep.manifest), indent=2, ensure_ascii=False) + "\n"
+    return {
+        ep.sidecar(".vtt"): transcripts.to_vtt(ep.manifest, narrator).encode("utf-8"),
+        ep.sidecar(".srt"): transcripts.to_srt(ep.manifest, narrator).encode("utf-8"),
+        ep.sidecar(".chapters.json"): chapters.encode("utf-8"),
+    }
+
+
+def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
+    found, skipped = _scan(show)
+    written: list[Path] = []
+    next_number = _last_number(show) + 1
+    # Number new episodes in a stable order: by render time, then slug.
+    new = sorted(
+        (f for f in found if f[5] is None), key=lambda f: (str(f[2].get("rendered_at") or ""), f[0])
+    )
+    records: dict[str, PublishRecord] = {f[0]: f[5] for f in found if f[5] is not None}
+    for slug, folder, _m, mp3, _len, _rec in new:
+        records[slug] = _new_record(show, slug, mp3, next_number, now)
+        next_number += 1
+    if new:
+        state = json.dumps({"last_episode": next_number - 1}) + "\n"
+        _write_if_changed(show.root / STATE_NAME, state.encode("utf-8"), written)
+    episodes = []
+    for slug, folder, manifest, mp3, length, _rec in found:
+        ep = PublishedEpisode(slug, folder, manifest, records[slug], mp3, length)
+        # Sidecars first, publish.json next, the feed last: the feed never points at a missing file.
+        for path, data in _sidecars(show, ep).items():
+            _write_if_changed(path, data, written)
+        _write_if_changed(folder / RECORD_NAME, ep.record.to_json().encode("utf-8"), written)
+        episodes.append(ep)
+    feed_eps = [_feed_episode(show, ep) for ep in episodes]
+    for ep, fep in zip(episodes, feed_eps):
+        page = site.render_episode_page(show, ep.slug, ep.manifest, fep)
+        _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
+    _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)
+    _write_if_changed(show.index_path, site.render_index(show, feed_eps).encode("utf-8"), written)
+    for name, reason in skipped:
+        log.warning("episode %s left out of the feed: %s", name, reason)
+    return BuildResult(show, tuple(episodes), tuple(skipped), tuple(written))
+
+
+def rebuild(show_dir: Path | str, *, now: datetime | None = None) -> BuildResult:
+    """Rebuild sidecars, feed.xml and the site for every complete episode of a show."""
+    show = load_show(show_dir)
+    with fsutil.file_lock(show.lock_path):
+        return _rebuild_locked(show, now or datetime.now(timezone.utc))
+
+
+def publish_episode(show_dir: Path | str, manifest_path: Path | str, *, now: datetime | None = None) -> BuildResult:
+    """Add (or refresh) the episode whose manifest is ``manifest_path`` and rebuild the show.
+
+    The first publish freezes the episode's guid, pubDate, number and enclosure URL
+    in its ``publish.json``; later publishes keep them.
+    """
+    show = load_show(show_dir)
+    manifest_path = Path(manifest_path).expanduser().resolve()
+    folder = manifest_path.parent
+    if folder.parent != show.episodes_dir.resolve() or manifest_path.name != f"{folder.name}{MANIFEST_SUFFIX}":
+        raise InputError(
+            f"{manifest_path} is not an episode of the show; episodes live in "
+            f"{show.episodes_dir}/<slug>/<slug>{MANIFEST_SUFFIX}"
+        )
+    manifest = read_manifest(manifest_path)
+    if not (folder / manifest["mp3"]).is_file():
+        raise InputError(f"episode {folder.name} cannot be published: its MP3 {manifest['mp3']} is missing")
+    with fsutil.file_lock(show.lock_path):
+        result = _rebuild_locked(show, now or datetime.now(timezone.utc))
+    if not any(ep.slug == folder.name for ep in result.episodes):
+        reason = dict(result.skipped).get(folder.name, "unknown reason")
+        raise InputError(f"episode {folder.name} was not published: {reason}")
+    return result

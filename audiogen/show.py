@@ -1,0 +1,529 @@
+"""A show folder: ``podcast.toml`` (validated), its cover, and where episode files live.
+
+Layout::
+
+    SHOWDIR/podcast.toml   show config + optional [render] table
+    SHOWDIR/cover.jpg      square RGB artwork, 1400-3000 px
+    SHOWDIR/episodes/<slug>/...   one folder per episode
+    SHOWDIR/feed.xml, SHOWDIR/index.html, SHOWDIR/.audiogen.lock
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote, urlsplit
+
+from audiogen import fsutil
+from audiogen.errors import ConfigError
+from audiogen.settings import RenderSettings, from_mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAME = "podcast.toml"
+FEED_NAME = "feed.xml"
+INDEX_NAME = "index.html"
+LOCK_NAME = ".audiogen.lock"
+EPISODES_DIR = "episodes"
+
+# The Podcasting 2.0 namespace UUID that podcast:guid values are derived under.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+COVER_MIN_PX = 1400
+COVER_MAX_PX = 3000
+
+# Apple Podcasts categories and subcategories (podcasters.apple.com, "Podcast categories").
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": (
+        "Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality",
+    ),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": (
+        "Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+        "Home & Garden", "Video Games",
+    ),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": (
+        "Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
+        "Sports News", "Tech News",
+    ),
+    "Religion & Spirituality": (
+        "Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality",
+    ),
+    "Science": (
+        "Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+        "Natural Sciences", "Nature", "Physics", "Social Sciences",
+    ),
+    "Society & Culture": (
+        "Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships",
+    ),
+    "Sports": (
+        "Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey",
+        "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling",
+    ),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
+
+DEFAULT_CATEGORY = "Society & Culture"
+
+_EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z0-9-]{2,}$")
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+# Top-level keys of podcast.toml, in the order init writes them.
+_KEYS = (
+    "title", "author", "description", "language", "category", "subcategory", "explicit",
+    "base_url", "link", "owner_name", "owner_email", "cover", "locked",
+)
+_REQUIRED = ("title", "author", "base_url")
+_BOOL_KEYS = {"explicit", "locked"}
+
+
+@dataclass(frozen=True)
+class ShowConfig:
+    """The show-level metadata a podcast directory needs, validated."""
+
+    title: str
+    author: str
+    description: str
+    language: str
+    category: str
+    subcategory: str | None
+    explicit: bool
+    base_url: str  # no trailing slash
+    owner_name: str
+    owner_email: str | None
+    cover: Path  # absolute path of a file inside the show folder
+    locked: bool = False
+    link: str = ""  # the show's website; defaults to base_url
+
+    @property
+    def feed_url(self) -> str:
+        return f"{self.base_url}/{FEED_NAME}"
+
+    @property
+    def website(self) -> str:
+        return self.link or f"{self.base_url}/"
+
+    @property
+    def podcast_guid(self) -> str:
+        """podcast:guid: UUIDv5 of the feed URL without scheme or trailing slashes."""
+        return podcast_guid_for(self.feed_url)
+
+
+@dataclass(frozen=True)
+class Show:
+    """A loaded show folder: where things live, its config and its render settings."""
+
+    root: Path
+    config: ShowConfig
+    render: RenderSettings = field(default_factory=RenderSettings)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def feed_path(self) -> Path:
+        return self.root / FEED_NAME
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / INDEX_NAME
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / EPISODES_DIR
+
+    def episode_dir(self, slug: str) -> Path:
+        """The folder for ``slug``; refuses anything that is not a plain slug."""
+        if not _SLUG_RE.match(slug):
+            raise ConfigError(f"episode slug {slug!r} is not a safe folder name (a-z, 0-9 and '-' only)")
+        return self.episodes_dir / slug
+
+    def url_for(self, relpath: Path | str) -> str:
+        """Public URL of a file given by its path relative to the show folder."""
+        rel = Path(relpath).as_posix().lstrip("/")
+        return f"{self.config.base_url}/{quote(rel)}"
+
+    @property
+    def cover_url(self) -> str:
+        return self.url_for(self.config.cover.relative_to(self.root))
+
+
+def podcast_guid_for(feed_url: str) -> str:
+    """The Podcasting 2.0 guid of a feed URL (scheme and trailing slashes removed)."""
+    bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url.strip()).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+# --- reading and validating ---------------------------------------------------------
+
+
+def _key_line(text: str, key: str, table: str | None = None) -> int | None:
+    """Line number (1-based) where ``key`` is assigned, in the top level or in ``[table]``."""
+    current: str | None = None
+    key_re = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    for no, line in enumerate(text.splitlines(), 1):
+        header = re.match(r"^\s*\[\s*([^\]\s]+)\s*\]", line)
+        if header:
+            current = header.group(1)
+            continue
+        if current == table and key_re.match(line):
+            return no
+    return None
+
+
+def _where(path: Path, text: str, key: str, table: str | None = None) -> str:
+    line = _key_line(text, key, table)
+    return f"{path} line {line}" if line else str(path)
+
+
+def validate_base_url(value: str) -> str:
+    """An absolute http(s) URL without a trailing slash, query or fragment."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"base_url must be an absolute URL starting with https:// (or http://), got {value!r}"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base_url must not have a query or fragment, got {value!r}")
+    if any(c.isspace() for c in value.strip()):
+        raise ConfigError(f"base_url must not contain spaces, got {value!r}")
+    return value.strip().rstrip("/")
+
+
+def validate_category(category: str, subcategory: str | None) -> tuple[str, str | None]:
+    """Match an Apple Podcasts category (case-insensitive) and return its exact spelling."""
+    by_lower = {c.lower(): c for c in APPLE_CATEGORIES}
+    cat = by_lower.get(category.strip().lower())
+    if cat is None:
+        raise ConfigError(
+            f"category {category!r} is not an Apple Podcasts category; use one of: "
+            + ", ".join(APPLE_CATEGORIES)
+        )
+    if not subcategory:
+        return cat, None
+    subs = {s.lower(): s for s in APPLE_CATEGORIES[cat]}
+    sub = subs.get(subcategory.strip().lower())
+    if sub is None:
+        choices = ", ".join(APPLE_CATEGORIES[cat]) or "(none: leave subcategory out)"
+        raise ConfigError(f"subcategory {subcategory!r} is not in {cat}; use one of: {choices}")
+    return cat, sub
+
+
+def check_cover(path: Path) -> None:
+    """Raise ConfigError unless ``path`` is a square RGB JPEG/PNG of 1400-3000 px named .jpg/.png."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        raise ConfigError(f"cover file {path} does not exist; give an existing image or remove 'cover' to generate one")
+    if path.suffix.lower() not in (".jpg", ".png"):
+        raise ConfigError(f"cover file {path.name} must end in .jpg or .png (Apple Podcasts requires it)")
+    try:
+        with Image.open(path) as im:
+            fmt, mode, (w, h) = im.format, im.mode, im.size
+    except (UnidentifiedImageError, OSError):
+        raise ConfigError(f"cover file {path} is not a readable JPEG or PNG image") from None
+    if fmt not in ("JPEG", "PNG"):
+        raise ConfigError(f"cover file {path} is {fmt}, not JPEG or PNG")
+    if mode != "RGB":
+        raise ConfigError(
+            f"cover file {path} is in {mode} colour mode; podcast apps need RGB "
+            "(re-save it as an RGB JPEG, or pass it to 'audiogen init --cover' to convert it)"
+        )
+    if w != h or not COVER_MIN_PX <= w <= COVER_MAX_PX:
+        raise ConfigError(
+            f"cover file {path} is {w}x{h}; it must be square, {COVER_MIN_PX}-{COVER_MAX_PX} px a side"
+        )
+
+
+def config_from_mapping(data: Mapping[str, Any], show_dir: Path, text: str = "", path: Path | None = None) -> ShowConfig:
+    """Validate the top-level table of podcast.toml; errors name the file, line and key."""
+    path = path or show_dir / CONFIG_NAME
+
+    def fail(key: str, msg: str) -> ConfigError:
+        return ConfigError(f"{_where(path, text, key)}: {key}: {msg}")
+
+    for key in data:
+        if key not in _KEYS:
+            raise fail(key, f"unknown setting (known: {', '.join(_KEYS)}, and a [render] table)")
+    for key in _REQUIRED:
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise ConfigError(f"{path}: {key} is required; add  {key} = \"...\"  to it")
+    values: dict[str, Any] = {}
+    for key in _KEYS:
+        if key not in data:
+            continue
+        v = data[key]
+        if key in _BOOL_KEYS:
+            if not isinstance(v, bool):
+                raise fail(key, f"must be true or false, got {v!r}")
+        elif not isinstance(v, str):
+            raise fail(key, f"must be a quoted string, got {v!r}")
+        else:
+            v = v.strip()
+        values[key] = v
+
+    try:
+        base_url = validate_base_url(values["base_url"])
+    except ConfigError as exc:
+        raise fail("base_url", str(exc).removeprefix("base_url ")) from None
+    link = values.get("link") or ""
+    if link:
+        try:
+            link = validate_base_url(link) + ("/" if values["link"].endswith("/") else "")
+        except ConfigError as exc:
+            raise fail("link", str(exc).replace("base_url ", "")) from None
+    language = values.get("language") or "en"
+    if not _LANG_RE.match(language):
+        raise fail("language", f"must be a language code such as en or en-us, got {language!r}")
+    try:
+        category, subcategory = validate_category(values.get("category") or DEFAULT_CATEGORY, values.get("subcategory"))
+    except ConfigError as exc:
+        key = "subcategory" if str(exc).startswith("subcategory") else "category"
+        raise fail(key, str(exc).split(" ", 1)[1]) from None
+    email = values.get("owner_email") or None
+    if email is not None and not _EMAIL_RE.match(email):
+        raise fail("owner_email", f"{email!r} does not look like an email address")
+    cover_value = values.get("cover") or "cover.jpg"
+    cover = Path(cover_value).expanduser()
+    cover = (cover if cover.is_absolute() else show_dir / cover).resolve()
+    root = show_dir.resolve()
+    if not cover.is_relative_to(root):
+        raise fail("cover", f"{cover_value!r} is outside the show folder; copy it into {show_dir} so it is uploaded with the feed")
+    try:
+        check_cover(cover)
+    except ConfigError as exc:
+        raise fail("cover", str(exc)) from None
+    return ShowConfig(
+        title=values["title"],
+        author=values["author"],
+        description=values.get("description") or values["title"],
+        language=language.lower(),
+        category=category,
+        subcategory=subcategory,
+        explicit=values.get("explicit", False),
+        base_url=base_url,
+        owner_name=values.get("owner_name") or values["author"],
+        owner_email=email,
+        cover=cover,
+        locked=values.get("locked", False),
+        link=link,
+    )
+
+
+def _render_settings(table: Any, show_dir: Path, path: Path, text: str) -> RenderSettings:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{_where(path, text, 'render')}: render must be a table ([render])")
+    # Validate key by key first so the error can name the line of the bad key.
+    for key, value in table.items():
+        from_mapping({key: value}, base=show_dir, source=f"{_where(path, text, key, 'render')}: [render]")
+    return from_mapping(table, base=show_dir, source=f"{path}: [render]")
+
+
+def read_config_text(show_dir: Path) -> tuple[Path, str, dict[str, Any]]:
+    """Read and parse podcast.toml; a missing file or a TOML syntax error is a ConfigError."""
+    path = show_dir / CONFIG_NAME
+    if not show_dir.is_dir():
+        raise ConfigError(f"show folder {show_dir} does not exist; create one with 'audiogen init {show_dir}'")
+    if not path.is_file():
+        raise ConfigError(f"{show_dir} is not a show folder (no {CONFIG_NAME}); create one with 'audiogen init {show_dir}'")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib messages end with "(at line N, column M)".
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return path, text, data
+
+
+def load_show(show_dir: Path | str) -> Show:
+    """Load and validate a show folder; raise ConfigError naming the file, line and key."""
+    root = Path(show_dir).expanduser()
+    path, text, data = read_config_text(root)
+    data = dict(data)
+    render_table = data.pop("render", {})
+    config = config_from_mapping(data, root, text, path)
+    render = _render_settings(render_table, root, path, text)
+    return Show(root=root.resolve(), config=config, render=render)
+
+
+# --- creating -------------------------------------------------------------------------
+
+
+def _toml_str(value: str) -> str:
+    """A TOML basic string literal (escapes quotes, backslashes and control characters)."""
+    out = []
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def render_config(values: Mapping[str, Any]) -> str:
+    """podcast.toml text for ``values`` (top-level keys only), with a commented [render] table."""
+    lines = ["# audiogen show config. Edit freely, then run: audiogen feed <this folder>", ""]
+    for key in _KEYS:
+        v = values.get(key)
+        if v is None or v == "":
+            continue
+        lines.append(f"{key} = {'true' if v is True else 'false' if v is False else _toml_str(str(v))}")
+    lines += [
+        "",
+        "# Render settings for episodes of this show (CLI flags override them).",
+        "[render]",
+        "# voice = \"en-us\"",
+        "# rate = 175",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def generate_cover(title: str, target: Path, size: int = COVER_MAX_PX, author: str | None = None) -> None:
+    """Draw a plain square cover (title, wrapped and centred) and save it as an RGB JPEG."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.new("RGB", (size, size), (24, 38, 58))
+    draw = ImageDraw.Draw(im)
+    margin = size // 10
+    draw.rectangle([margin // 2, margin // 2, size - margin // 2, size - margin // 2], outline=(236, 178, 74), width=max(4, size // 150))
+    clean = " ".join(title.split()) or "Podcast"
+    font_size = size // 9
+    while True:
+        font = ImageFont.load_default(size=font_size)
+        avg = max(1.0, font.getlength("abcdefghijklmnopqrstuvwxyz") / 26)
+        width_chars = max(4, int((size - 2 * margin) / avg))
+        lines = textwrap.wrap(clean, width=width_chars, break_long_words=True)[:6]
+        widths = [font.getlength(line) for line in lines]
+        line_h = int(font_size * 1.2)
+        if (max(widths) <= size - 2 * margin and line_h * len(lines) <= size - 3 * margin) or font_size <= 40:
+            break
+        font_size = int(font_size * 0.85)
+    y = (size - line_h * len(lines)) // 2
+    for line, w in zip(lines, widths):
+        draw.text(((size - w) / 2, y), line, font=font, fill=(245, 240, 230))
+        y += line_h
+    if author:
+        small = ImageFont.load_default(size=max(24, size // 28))
+        sw = small.getlength(author)
+        draw.text(((size - sw) / 2, size - margin * 1.5), author, font=small, fill=(236, 178, 74))
+
+    def save(tmp: Path) -> None:
+        im.save(tmp, format="JPEG", quality=88, optimize=True)
+
+    fsutil.atomic_write_with(target, save)
+
+
+def import_cover(source: Path, show_dir: Path) -> Path:
+    """Copy a user's cover into the show as an RGB cover.jpg/.png, downscaled to 3000 px if larger."""
+    from PIL import Image, UnidentifiedImageError
+
+    source = Path(source).expanduser()
+    if not source.is_file():
+        raise ConfigError(f"cover file {source} does not exist")
+    try:
+        with Image.open(source) as im:
+            im.load()
+            fmt = im.format
+            w, h = im.size
+            if w != h:
+                raise ConfigError(f"cover file {source} is {w}x{h}; podcast covers must be square")
+            if w < COVER_MIN_PX:
+                raise ConfigError(f"cover file {source} is {w}x{h}; it must be at least {COVER_MIN_PX} px a side")
+            if im.mode != "RGB":
+                im = im.convert("RGBA").convert("RGB") if "A" in im.mode or im.mode == "P" else im.convert("RGB")
+            if w > COVER_MAX_PX:
+                im = im.resize((COVER_MAX_PX, COVER_MAX_PX), Image.LANCZOS)
+            target = show_dir / ("cover.png" if fmt == "PNG" else "cover.jpg")
+
+            def save(tmp: Path, im: Any = im) -> None:
+                if target.suffix == ".png":
+                    im.save(tmp, format="PNG", optimize=True)
+                else:
+                    im.save(tmp, format="JPEG", quality=90)
+
+            fsutil.atomic_write_with(target, save)
+    except (UnidentifiedImageError, OSError) as exc:
+        if isinstance(exc, OSError) and getattr(exc, "errno", None):
+            raise ConfigError(f"cannot read cover file {source}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cover file {source} is not a readable image") from None
+    return target
+
+
+def init_show(show_dir: Path | str, *, force: bool = False, cover: Path | str | None = None, **fields: Any) -> Show:
+    """Create a show folder: podcast.toml, a cover (given or generated), episodes/.
+
+    ``fields`` are podcast.toml keys (title, author, base_url, ...). Everything is
+    validated before anything is written, so a bad value leaves no half-made show.
+    """
+    root = Path(show_dir).expanduser()
+    config_path = root / CONFIG_NAME
+    if config_path.exists() and not force:
+        raise ConfigError(f"{config_path} already exists; edit it, or pass --force to overwrite it")
+    unknown = set(fields) - set(_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown show setting {sorted(unknown)[0]!r}")
+    values = {k: v for k, v in fields.items() if v is not None and v != ""}
+    for key in _REQUIRED:
+        if not str(values.get(key, "")).strip():
+            raise ConfigError(f"{key.replace('_', '-')} is required to create a show (pass --{key.replace('_', '-')})")
+    # Validate the plain fields before touching the disk.
+    values["base_url"] = validate_base_url(str(values["base_url"]))
+    cat, sub = validate_category(str(values.get("category") or DEFAULT_CATEGORY), values.get("subcategory"))
+    values["category"], values["subcategory"] = cat, sub
+    if values.get("owner_email") and not _EMAIL_RE.match(str(values["owner_email"])):
+        raise ConfigError(f"owner email {values['owner_email']!r} does not look like an email address")
+    if values.get("language") and not _LANG_RE.match(str(values["language"])):
+        raise ConfigError(f"language must be a code such as en or en-us, got {values['language']!r}")
+    if cover is not None and not Path(cover).expanduser().is_file():
+        raise ConfigError(f"cover file {cover} does not exist")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / EPISODES_DIR).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create show folder {root}: {exc.strerror or exc}") from None
+    if cover is not None:
+        target = import_cover(Path(cover), root)
+    else:
+        target = root / "cover.jpg"
+        generate_cover(str(values["title"]), target, author=str(values.get("author") or ""))
+    values["cover"] = target.name
+    fsutil.atomic_write_text(config_path, render_config(values))
+    return load_show(root)
