@@ -504,6 +504,12 @@ def init_show(show_dir: Path | str, *, force: bool = False, cover: Path | str | 
     for key in _REQUIRED:
         if not str(values.get(key, "")).strip():
             raise ConfigError(f"{key.replace('_', '-')} is required to create a show (pass --{key.replace('_', '-')})")
+    # Write the defaults out so the user sees (and can edit) every setting.
+    values.setdefault("description", values["title"])
+    values.setdefault("language", "en")
+    values.setdefault("explicit", False)
+    values.setdefault("owner_name", values["author"])
+    values.setdefault("locked", False)
     # Validate the plain fields before touching the disk.
     values["base_url"] = validate_base_url(str(values["base_url"]))
     cat, sub = validate_category(str(values.get("category") or DEFAULT_CATEGORY), values.get("subcategory"))
