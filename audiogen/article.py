@@ -483,6 +483,7 @@ _TRUNCATE_RE = re.compile(
     r"you must be logged in to post a comment.*)[\s.:!]*(cancel reply)?$",
     re.I,
 )
+_COMMENT_FORM_RE = re.compile(r"^(leave a (reply|comment|response)|post a comment|add a comment|join the (discussion|conversation))", re.I)
 _SHARE_RE = re.compile(
     r"^(share( this( article| story| post| page)?| on| via| with| the story| your thoughts)?\b|"
     r"click to (share|email|print|tweet)|tweet( this)?\b|pin it\b|email( this)?( article| story)?$|print( this)?( article| story| page)?$|"
@@ -589,7 +590,7 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
     while i < n:
         kind, text = items[i]
         if _TRUNCATE_RE.match(text) and _words(text) <= 12:
-            if body_words >= 100:
+            if body_words >= 100 or (body_words and _COMMENT_FORM_RE.match(text)):
                 break  # the comments area: nothing after it is the article
             i += 1
             continue  # a comment counter near the top
@@ -605,7 +606,7 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
             continue
         if kind != "h" and _is_caption_anchor(text):
             # Drop the caption with short name/title lines right next to it (artist, album).
-            while out and out[-1][0] == "p" and _is_titleish(out[-1][1]) and len(out) > 1:
+            while out and _is_titleish(out[-1][1]) and len(out) > 1:
                 out.pop()
             i += 1
             while i < n and items[i][0] == "p" and (_is_caption_anchor(items[i][1]) or _is_titleish(items[i][1])) and i + 1 < n:
@@ -776,16 +777,11 @@ def _parse_txt(text: str) -> tuple[dict, list[Item]]:
             nxt_kind, nxt = items[idx + 1]
             prev_kind, prev = items[idx - 1]
             if nxt_kind != "h" and len(nxt) > len(text) and (_words(nxt) > 12 or nxt.endswith(_END_PUNCT)) \
-                    and not _is_caption_anchor(text) and not _is_titleish_name_only(text):
+                    and not _is_caption_anchor(text):
                 result.append(("h", text))
                 continue
         result.append((kind, text))
     return meta, result
-
-
-def _is_titleish_name_only(text: str) -> bool:
-    """A line that is just a person's name (likely a caption or signature), not a heading."""
-    return bool(_NAME_RE.match(text)) and _words(text) <= 3 and not text.isupper()
 
 
 def _strip_md_heading(line: str) -> str:
@@ -1136,7 +1132,7 @@ def _quote_items(paras: list[str]) -> Iterable[Item]:
     for idx, para in enumerate(paras):
         match = _ATTRIBUTION_RE.match(para)
         if match and idx == len(paras) - 1 and idx > 0 and _words(para) <= 20:
-            credit = re.sub(r"\s*\(@\w+\)", "", match.group(1))
+            credit = _collapse(re.sub(r"\(@\w+\)", " ", match.group(1)))
             yield ("p", credit)
         else:
             yield ("q", para)
