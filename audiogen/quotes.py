@@ -224,11 +224,33 @@ _VERBS = (
     "blasted scoffed snapped chimed recalls interjected interject opined opine"
 )
 _VERB_SET = frozenset(_VERBS.split())
-_VERB_ALT = "|".join(sorted(_VERB_SET, key=len, reverse=True))
+
+
+def _trie_pattern(words: frozenset[str]) -> str:
+    """One regex alternation factored by prefix, so matching does not try every word in turn."""
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        end = "" in node
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie)
+
+
+_VERB_ALT = _trie_pattern(_VERB_SET)
 _VERB_RE = re.compile(rf"\b(?:{_VERB_ALT})\b|\baccording to\b|\bput it\b", re.I)
 
 _NAME_WORD = r"(?:[A-Z][\w\u00ad\u2019'.-]*|[A-Z]\.)"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:(?:de|van|von|der|da|del|la|le|bin|al)\s+)?{_NAME_WORD}){{0,3}}"
+_NAME = rf"(?:(?:de|van|von|da|del|di|du|le|la|al|el|bin|ben)\s+)?{_NAME_WORD}(?:\s+(?:(?:de|van|von|der|da|del|la|le|bin|al)\s+)?{_NAME_WORD}){{0,3}}"
 _PRONOUN = r"(?:he|she|He|She|they|They|I|we|We)"
 _AUX = r"(?:\s+(?:had|has|have|was|is|would|will|also|later|then|once|recently|previously|" \
     r"often|has\s+long|simply|quickly|just|now|again|then|once|eventually|finally)){0,2}"
@@ -236,7 +258,8 @@ _VERB_GROUP = rf"(?:{_VERB_ALT})"
 
 # After the closing mark: “…,” she said / “…” Smith added / “…,” said Jane Doe / according to X
 _AFTER_RE = re.compile(
-    rf"\s*[,;]?\s*(?:(?P<subj>{_NAME}|{_PRONOUN}){_AUX}\s+(?P<v1>{_VERB_GROUP})\b"
+    rf"\s*[,;]?\s*(?:(?P<subj>{_NAME}|{_PRONOUN})(?:,[^,\u201c\u201d\".]{{1,80}},)?{_AUX}\s+"
+    rf"(?P<v1>{_VERB_GROUP})\b"
     rf"|(?P<v2>{_VERB_GROUP})\s+(?P<obj>{_NAME})"
     rf"|(?P<v3>{_VERB_GROUP})\s+(?P<pro>he|she|they)\b"
     rf"|[Aa]ccording\s+to\s+(?P<acc>{_NAME}))"
@@ -294,10 +317,14 @@ def _words(s: str) -> list[str]:
     return [w for w in (x.strip(_STRIP_PUNCT) for x in _WORD_RE.findall(s)) if w]
 
 
+_INNER_PUNCT_RE = re.compile(r"[.?!;:,]\s")
+_POSSESSIVE_RE = re.compile("[\u2019']s$")
+
+
 def _is_title_case(inner: str) -> bool:
     """Every significant word capitalised, no sentence punctuation inside (Love Never Felt So Good)."""
     core = inner.strip().rstrip(",.?!")
-    if re.search(r"[.?!;:,]\s", core):
+    if _INNER_PUNCT_RE.search(core):
         return False
     ws = _words(core)
     if not ws or len(ws) > 10:
@@ -376,7 +403,8 @@ def _attributed_after(inner_s: str, after: str) -> bool:
 def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
     """Decide whether the outermost span ``sp`` is a spoken quotation."""
     inner = text[sp.start + 1 : sp.end]
-    ws = _words(inner)
+    raw = inner.split()
+    ws = _words(inner) if len(raw) <= 12 else [w for w in (x.strip(_STRIP_PUNCT) for x in raw) if w]
     nw = len(ws)
     if nw == 0:
         return False
@@ -390,8 +418,15 @@ def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
     ends_punct = inner_s[-1:] in ",.?!\u2026\u2014-:;"
     first = ws[0]
     capital = first[:1].isupper() or first[:1].isdigit() or inner_s[:1] in "[#@\u2018'\"\u201c"
-    sent_start = _sentence_start(text, sp.start, 0)
-    sentence_initial = text[sent_start : sp.start].strip() == "" or last_before in ".?!\u2026"
+    sent_start = -1
+
+    def starts_sentence() -> bool:
+        nonlocal sent_start
+        if last_before in ".?!\u2026" or not stripped_before and prev_end == 0:
+            return True
+        sent_start = _sentence_start(text, sp.start, 0)
+        return text[sent_start : sp.start].strip() == ""
+
     after_verb = _attributed_after(inner_s, after)
     prevw = _prev_words(stripped_before, 3)
     before_verb = last_before in ",:" and bool(_BEFORE_VERB_END_RE.search(stripped_before[-120:]))
@@ -404,7 +439,7 @@ def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
             return False
     if nw < MIN_QUOTE_WORDS:
         # one or two words: narrator, unless a whole attributed utterance ("Absolutely," she said.)
-        return bool(capital and sentence_initial and ends_punct and (after_verb or before_verb))
+        return bool(capital and ends_punct and (after_verb or before_verb) and starts_sentence())
     if _is_title_case(inner) and not (after_verb or before_verb):
         return False
     # modifier use: the “Starts with one” campaign
@@ -421,11 +456,13 @@ def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
         return True
     if capital and last_before == "," and ends_punct and nw >= 3:
         return True  # The tweet reads, “…”
-    if sentence_initial and capital:
+    if capital and starts_sentence():
         return ends_punct or after.lstrip()[:1] in ".?!" or not after.strip() or bool(
             _VERB_RE.search(text, sp.end, _sentence_end(text, sp.end))
         )
     # a partial quote inside a sentence: speech only with a speech verb in that sentence
+    if sent_start < 0:
+        sent_start = _sentence_start(text, sp.start, 0)
     sentence = text[sent_start : sp.start] + " " + text[sp.end + 1 : _sentence_end(text, sp.end)]
     if _VERB_RE.search(sentence):
         return True
@@ -460,8 +497,8 @@ def _clean_name(name: str | None) -> str | None:
         words[-1] = words[-1][:-1]
         break
     name = " ".join(w.rstrip(",;:") for w in words).strip()
-    name = re.sub("[\u2019']s$", "", name)
-    if not name or not name[0].isupper() or name in _NOT_NAMES:
+    name = _POSSESSIVE_RE.sub("", name)
+    if not name or not name.split()[-1][:1].isupper() or name in _NOT_NAMES:
         return None
     return name
 
@@ -534,7 +571,7 @@ def _split_one(
         opens_paragraph = first and text[: sp.start].strip() == ""
         is_cont = continued and opens_paragraph
         first = False
-        if not (is_cont or _is_speech(text, sp, cursor)):
+        if not (is_cont or _is_speech(text, sp, cursor)) or not text[sp.start + 1 : sp.end].strip():
             continue
         narr = _norm(text[cursor : sp.start])
         if narr:
@@ -549,7 +586,7 @@ def _split_one(
                 speaker = _speaker_before(between, state.get("last"))
         if speaker is None and prev_speaker is not None and prev_quote_end >= 0:
             gap = text[prev_quote_end : sp.start]
-            if len(_words(gap)) <= 10:
+            if len(gap.split()) <= 10:
                 speaker = prev_speaker
         if speaker is None and opens_paragraph:
             speaker = carry  # a quote paragraph with no attribution goes on with the last speaker
@@ -563,10 +600,12 @@ def _split_one(
     if tail:
         pieces.append(Piece(tail, False))
     open_end = bool(spans and spans[-1].open_end and pieces and pieces[-1].quote)
-    short_tail = len(_words(text[cursor : cursor + 200])) <= 8
+    short_tail = len(text[cursor : cursor + 200].split()) <= 8
     state["carry"] = prev_speaker if prev_quote_end >= 0 and short_tail else None
     # names mentioned as speakers in narration keep pronoun resolution current
-    for m in _SUBJ_BEFORE_RE.finditer(text[cursor:] if cursor < len(text) else ""):
+    tail_text = text[max(cursor, len(text) - 300) :]
+    scan = not short_tail and _VERB_RE.search(tail_text)
+    for m in _SUBJ_BEFORE_RE.finditer(tail_text) if scan else ():
         name = _clean_name(m.group("subj")) if m.group("subj").lower() not in {
             "he", "she", "they", "i", "we"} else None
         if name:
@@ -590,7 +629,8 @@ def split_paragraphs(paragraphs: Sequence[tuple[str, str]]) -> list[list[Piece]]
             continued = False
             continue
         if kind == "blockquote":
-            out.append([Piece(_norm(_strip_enclosing(text)), True, None)])
+            inner = _norm(_strip_enclosing(text))
+            out.append([Piece(inner, True, None) if inner else Piece(_norm(text), False)])
             continued = False
             state["carry"] = None
             continue

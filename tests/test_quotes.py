@@ -255,8 +255,8 @@ def test_ten_thousand_quotes_are_fast() -> None:
         f"She sang \u201cGone\u201d from the \u201990s."
         for i in range(10_000)
     )
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other jobs on the machine do not count
     pieces = one(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert sum(p.quote for p in pieces) == 10_000
     assert elapsed < 1.0
