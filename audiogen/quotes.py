@@ -378,6 +378,9 @@ def _prev_words(before: str, k: int) -> list[str]:
 
 _DETERMINERS = frozenset("the a an this that his her its their our my your".split())
 _CUE_VERBS = frozenset({"read", "reads", "called", "named"})
+_NAMING_VERBS = frozenset(
+    {"read", "reads", "called", "named", "dubbed", "nicknamed", "titled", "entitled", "so-called"}
+)
 _CAP_PRONOUNS = frozenset({"He", "She", "They", "We", "I", "It", "You"})
 
 
@@ -432,9 +435,13 @@ def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
     before_verb = last_before in ",:" and bool(_BEFORE_VERB_END_RE.search(stripped_before[-120:]))
 
     # titles, names, terms: a cue word right before the mark (no comma between)
-    cues = {w.strip("(\u2019's,") for w in prevw[-2:]}
+    cues = [w.strip("(\u2019's,") for w in prevw[-2:]]
     cue_set = _TITLE_BEFORE if last_before not in ",:" else _TITLE_BEFORE - _CUE_VERBS
-    if last_before != ":" and cues & cue_set:
+    # a naming verb counts only right before the mark: called “X”, not called it “…”
+    hit = bool(cues) and cues[-1] in cue_set or any(
+        w in cue_set and w not in _NAMING_VERBS for w in cues[:-1]
+    )
+    if last_before != ":" and hit:
         if not (before_verb or after_verb and capital and nw >= 5):
             return False
     if nw < MIN_QUOTE_WORDS:
@@ -638,4 +645,23 @@ def split_paragraphs(paragraphs: Sequence[tuple[str, str]]) -> list[list[Piece]]
         next_opens = _opening_family(nxt[0]) if nxt and nxt[1] != "blockquote" and nxt[0] else None
         pieces, continued = _split_one(text, next_opens, continued, state)
         out.append(pieces)
+    _demote_pull_quotes(paragraphs, out)
     return out
+
+
+_KEY_RE = re.compile(r"[\W_]+")
+_MAX_PULL_CHECKS = 100  # keeps the duplicate search linear in practice
+
+
+def _demote_pull_quotes(paragraphs: Sequence[tuple[str, str]], out: list[list[Piece]]) -> None:
+    """A blockquote repeating the article's own narration is a pull quote: the narrator reads it."""
+    blocks = [i for i, (_, kind) in enumerate(paragraphs) if kind == "blockquote" and out[i]]
+    if not blocks:
+        return
+    narration = "|".join(
+        _KEY_RE.sub("", p.text.lower()) for ps in out for p in ps if not p.quote
+    )
+    for i in blocks[:_MAX_PULL_CHECKS]:
+        key = _KEY_RE.sub("", out[i][0].text.lower())
+        if len(key) >= 20 and key in narration:
+            out[i] = [Piece(p.text, False) for p in out[i]]

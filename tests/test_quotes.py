@@ -260,3 +260,16 @@ def test_ten_thousand_quotes_are_fast() -> None:
     elapsed = time.process_time() - start
     assert sum(p.quote for p in pieces) == 10_000
     assert elapsed < 1.0
+
+
+def test_pull_quote_repeating_narration_is_read_by_narrator() -> None:
+    own = "The valley was rebuilt one stone at a time."
+    paras = [
+        ("After the flood, the work began. " + own + " Nobody kept count.", "paragraph"),
+        (own, "blockquote"),
+        ("\u201cWe counted every single stone we laid,\u201d said Ana Silva.", "paragraph"),
+        ("We counted every single stone we laid", "blockquote"),
+    ]
+    out = split_paragraphs(paras)
+    assert out[1] == [Piece(own, False)]
+    assert out[3] == [Piece("We counted every single stone we laid", True)]
