@@ -37,7 +37,6 @@ _MARK_RE = re.compile("[\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a']")
 _D_OPEN = "\u201c\u201e\u201f"
 _D_CLOSE = "\u201d"
 _S_OPEN = "\u2018\u201a"
-_S_CLOSE = "\u2019"
 _ALL_MARKS = "\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a'"
 _OPENERS = _D_OPEN + _S_OPEN + "\"'"
 
