@@ -1,0 +1,111 @@
+"""File-system edges: atomic writes, safe slugs, a lock for shared files.
+
+Everything audiogen publishes is written to a temporary name in the target
+folder and renamed into place, so a crash or a full disk never leaves a
+half-written MP3, feed or sidecar where a reader would find it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Callable, Iterator
+
+from audiogen.errors import OutputError
+
+TMP_PREFIX = ".audiogen-tmp-"
+
+_WINDOWS_RESERVED = {
+    "con", "prn", "aux", "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
+
+
+def slugify(text: str, max_len: int = 60, fallback: str = "episode") -> str:
+    """A file-name-safe slug on Linux, macOS and Windows: ``a-z0-9-`` only, never empty."""
+    norm = unicodedata.normalize("NFKD", str(text))
+    ascii_text = norm.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > max_len:
+        slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
+        slug = slug.strip("-")
+    if not slug or slug in _WINDOWS_RESERVED:
+        slug = f"{fallback}-{slug}" if slug else fallback
+    return slug
+
+
+def describe_os_error(exc: OSError, path: Path | str) -> str:
+    """A one-line, user-facing description of why writing ``path`` failed."""
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the device to write {path}; free some space and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {path}: permission denied; choose another output folder (-o)"
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temp path beside ``target``; rename it onto ``target`` only on success."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, target)) from None
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, target)) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(target: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically (fsync'd temp file, then rename)."""
+    with atomic_path(target) as tmp:
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise OutputError(describe_os_error(exc, target)) from None
+
+
+def atomic_write_text(target: Path | str, text: str) -> None:
+    atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def atomic_write_with(target: Path | str, writer: Callable[[Path], None]) -> None:
+    """Let ``writer`` fill a temp path, then move it onto ``target``."""
+    with atomic_path(target) as tmp:
+        writer(tmp)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path | str) -> Iterator[None]:
+    """An exclusive advisory lock (``fcntl.flock``) held for the ``with`` block."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; single-writer assumed
+            yield
+            return
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,355 @@
+"""The narration script: what is read, in which voice, under which chapter.
+
+A :class:`Script` is plain frozen data. It has two serialisations that round-trip
+exactly: a human-editable text format (``format_text`` / ``parse_text``) and a JSON
+object whose shape other tools rely on (``to_json`` / ``from_json``).
+
+Text format (documented in the README)::
+
+    # comment lines start with "#"
+    title: Lighthouses of the North
+    author: Jane Doe
+    date: 2026-11-24
+    language: en
+
+    ## First chapter title
+
+    Narrator text, one segment per line.
+    > [Maria Lopez] A quotation read in the second voice.
+    = the spoken form, when it differs from the written text
+    (pause 1.5s)
+
+    A blank line ends a paragraph.
+
+A line whose text would start with one of ``# > = ( \\`` is escaped with ``\\``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from audiogen.errors import InputError
+
+NARRATOR = "narrator"
+QUOTE = "quote"
+ROLES = (NARRATOR, QUOTE)
+FORMAT_VERSION = 1
+HEADER_KEYS = ("title", "author", "date", "language")
+
+
+def clean_line(text: str) -> str:
+    """Collapse whitespace (newlines included) so a value fits on one line."""
+    return " ".join(str(text).split())
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of speech in one voice.
+
+    ``text`` is the written text, ``speech`` what the engine is given.
+    ``paragraph_end`` marks the last segment of a paragraph (a longer pause
+    follows); ``pause`` is an explicit extra silence in seconds after it.
+    """
+
+    role: str
+    text: str
+    speech: str
+    speaker: str | None = None
+    paragraph_end: bool = True
+    pause: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
+        object.__setattr__(self, "text", clean_line(self.text))
+        object.__setattr__(self, "speech", clean_line(self.speech) or clean_line(self.text))
+        if self.speaker is not None:
+            object.__setattr__(self, "speaker", clean_line(self.speaker).replace("]", ")") or None)
+        if self.pause is not None:
+            object.__setattr__(self, "pause", round(float(self.pause), 3))
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A section of the article: one chapter in the episode."""
+
+    title: str
+    segments: tuple[Segment, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", clean_line(self.title))
+        object.__setattr__(self, "segments", tuple(self.segments))
+
+
+@dataclass(frozen=True)
+class Script:
+    """The whole narration: metadata plus chapters in reading order."""
+
+    title: str
+    chapters: tuple[Chapter, ...]
+    author: str | None = None
+    date: str | None = None
+    language: str = "en"
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", clean_line(self.title))
+        object.__setattr__(self, "chapters", tuple(self.chapters))
+        for key in ("author", "date"):
+            value = getattr(self, key)
+            object.__setattr__(self, key, clean_line(value) or None if value is not None else None)
+        object.__setattr__(self, "language", clean_line(self.language) or "en")
+
+    @property
+    def segments(self) -> Iterable[Segment]:
+        for chapter in self.chapters:
+            yield from chapter.segments
+
+    def lede(self, limit: int = 400) -> str:
+        """The opening narration, cut at a word boundary: the episode's summary."""
+        words: list[str] = []
+        for seg in self.segments:
+            words.extend(seg.text.split())
+            if seg.paragraph_end and len(" ".join(words)) > 80:
+                break
+        text = " ".join(words)
+        if len(text) > limit:
+            text = text[:limit].rsplit(" ", 1)[0] + "…"
+        return text
+
+    def word_count(self) -> int:
+        return sum(len(seg.text.split()) for seg in self.segments)
+
+
+# ---------------------------------------------------------------- text format
+
+_SPECIAL = ("#", ">", "=", "(", "\\")
+_PAUSE_RE = re.compile(r"^\(pause\s+([0-9]+(?:\.[0-9]+)?)\s*s?\)$")
+
+
+def _escape(text: str) -> str:
+    return "\\" + text if text.startswith(_SPECIAL) else text
+
+
+def _format_pause(seconds: float) -> str:
+    return f"(pause {seconds:g}s)"
+
+
+def format_text(script: Script) -> str:
+    """Render a script as the editable text format (``parse_text`` reads it back)."""
+    out = [
+        f"# audiogen narration script v{FORMAT_VERSION}. Edit it, then: audiogen render FILE",
+        "# '## ' starts a chapter; a blank line ends a paragraph; '> ' is a quote (second voice),",
+        "# '> [Name] ' names its speaker; '= ' after a line says how to speak it; (pause 1.5s) adds silence.",
+    ]
+    out.append(f"title: {script.title}")
+    if script.author:
+        out.append(f"author: {script.author}")
+    if script.date:
+        out.append(f"date: {script.date}")
+    out.append(f"language: {script.language}")
+    for key, value in script.extra:
+        out.append(f"{key}: {clean_line(value)}")
+    for chapter in script.chapters:
+        out.append("")
+        out.append(f"## {chapter.title}")
+        out.append("")
+        for seg in chapter.segments:
+            if seg.role == QUOTE:
+                if seg.speaker:
+                    line = f"> [{seg.speaker}] {seg.text}"
+                else:
+                    body = seg.text
+                    line = "> " + ("\\" + body if body.startswith(("[", "\\")) else body)
+            else:
+                line = _escape(seg.text)
+            out.append(line)
+            if seg.speech != seg.text:
+                out.append("= " + seg.speech)
+            if seg.pause is not None:
+                out.append(_format_pause(seg.pause))
+            if seg.paragraph_end:
+                out.append("")
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def parse_text(text: str, source: str = "script") -> Script:
+    """Parse the text format; errors name the line."""
+    header: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    chapters: list[Chapter] = []
+    title: str | None = None
+    segs: list[Segment] = []
+    in_header = True
+    para_open = False
+
+    def err(lineno: int, msg: str) -> InputError:
+        return InputError(f"{source}, line {lineno}: {msg}")
+
+    def close_paragraph() -> None:
+        if segs and not segs[-1].paragraph_end:
+            segs[-1] = replace(segs[-1], paragraph_end=True)
+
+    def close_chapter() -> None:
+        nonlocal segs
+        if title is not None:
+            close_paragraph()
+            chapters.append(Chapter(title, tuple(segs)))
+        segs = []
+
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.rstrip()
+        if not line.strip():
+            close_paragraph()
+            para_open = False
+            continue
+        if line.startswith("#") and not line.startswith("## "):
+            continue
+        if line.startswith("## "):
+            close_chapter()
+            para_open = False
+            in_header = False
+            title = line[3:].strip()
+            if not title:
+                raise err(lineno, "a chapter needs a title after '## '")
+            continue
+        if in_header:
+            key, sep, value = line.partition(":")
+            key = key.strip().lower()
+            if not sep or not re.fullmatch(r"[a-z][a-z0-9_-]*", key):
+                raise err(lineno, "expected 'key: value' before the first '## ' chapter")
+            if key in HEADER_KEYS:
+                header[key] = value.strip()
+            else:
+                extra.append((key, value.strip()))
+            continue
+        if title is None:
+            raise err(lineno, "text before the first '## ' chapter")
+        if line.startswith("= "):
+            if not segs:
+                raise err(lineno, "'= ' (spoken form) must follow a line of text")
+            segs[-1] = replace(segs[-1], speech=line[2:])
+            continue
+        if line.startswith("("):
+            m = _PAUSE_RE.match(line.strip())
+            if not m:
+                raise err(lineno, "expected a pause like '(pause 1.5s)'")
+            if not segs:
+                raise err(lineno, "'(pause …)' must follow a line of text")
+            segs[-1] = replace(segs[-1], pause=float(m.group(1)))
+            continue
+        role, speaker = NARRATOR, None
+        if line.startswith("> ") or line == ">":
+            role = QUOTE
+            body = line[2:]
+            m = re.match(r"\[([^\]]*)\] ?", body)
+            if body.startswith("\\"):
+                body = body[1:]
+            elif m:
+                speaker, body = m.group(1).strip() or None, body[m.end():]
+        elif line.startswith("\\"):
+            body = line[1:]
+        elif line.startswith(_SPECIAL):
+            raise err(lineno, f"unexpected {line[0]!r} at the start of a line (escape it as '\\{line[0]}')")
+        else:
+            body = line
+        if not body.strip():
+            raise err(lineno, "empty text")
+        if para_open:
+            segs[-1] = replace(segs[-1], paragraph_end=False)
+        segs.append(Segment(role, body, body, speaker=speaker, paragraph_end=True))
+        para_open = True
+    close_chapter()
+    if "title" not in header or not header["title"]:
+        raise InputError(f"{source}: the script has no 'title:' line")
+    if not chapters or not any(c.segments for c in chapters):
+        raise InputError(f"{source}: the script has no text to read")
+    return Script(
+        title=header["title"],
+        chapters=tuple(chapters),
+        author=header.get("author") or None,
+        date=header.get("date") or None,
+        language=header.get("language") or "en",
+        extra=tuple(extra),
+    )
+
+
+# ---------------------------------------------------------------- JSON format
+
+
+def to_json(script: Script) -> dict[str, Any]:
+    """The stable JSON shape: title, author, date, language, chapters[].segments[]."""
+    return {
+        "title": script.title,
+        "author": script.author,
+        "date": script.date,
+        "language": script.language,
+        "chapters": [
+            {
+                "title": ch.title,
+                "segments": [
+                    {
+                        "role": s.role,
+                        "text": s.text,
+                        "speech": s.speech,
+                        "speaker": s.speaker,
+                        "paragraph_end": s.paragraph_end,
+                        "pause": s.pause,
+                    }
+                    for s in ch.segments
+                ],
+            }
+            for ch in script.chapters
+        ],
+    }
+
+
+def from_json(data: Any, source: str = "script") -> Script:
+    """Build a script from the JSON shape (unknown keys are ignored)."""
+    try:
+        chapters = tuple(
+            Chapter(
+                ch["title"],
+                tuple(
+                    Segment(
+                        s["role"],
+                        s["text"],
+                        s.get("speech") or s["text"],
+                        speaker=s.get("speaker"),
+                        paragraph_end=bool(s.get("paragraph_end", True)),
+                        pause=s.get("pause"),
+                    )
+                    for s in ch["segments"]
+                ),
+            )
+            for ch in data["chapters"]
+        )
+        return Script(
+            title=data["title"],
+            chapters=chapters,
+            author=data.get("author"),
+            date=data.get("date"),
+            language=data.get("language") or "en",
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: not an audiogen JSON script ({exc})") from None
+
+
+def dumps_json(script: Script) -> str:
+    return json.dumps(to_json(script), ensure_ascii=False, indent=2) + "\n"
+
+
+def loads(text: str, source: str = "script") -> Script:
+    """Read a script in either format (JSON if it starts with '{')."""
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        return from_json(data, source)
+    return parse_text(text, source)
