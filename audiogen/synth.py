@@ -1,0 +1,300 @@
+"""Speech synthesis at scale: a clip cache on disk and a pool of engine processes.
+
+Each clip is synthesized once per (engine, engine version, voice, settings, spoken
+text, level), brought to the master format in the worker (so both cores share the
+DSP), and stored on disk with a CRC; the parent streams clips back in order with
+a bounded number in flight, so memory does not grow with the article.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import struct
+import sys
+import tempfile
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from audiogen.errors import AudiogenError, EngineError
+from audiogen.tts import Voice, get_engine
+
+CACHE_VERSION = "2"
+_MAGIC = b"AGC2"
+_HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
+DEFAULT_CACHE_CAP_MB = 1024
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("AUDIOGEN_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "audiogen"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Synthesize ``text`` with ``voice``, level it by ``gain_db`` and limit at ``ceiling_db``."""
+
+    engine: str
+    engine_version: str
+    voice: Voice
+    text: str
+    gain_db: float
+    ceiling_db: float
+
+    @property
+    def key(self) -> str:
+        blob = json.dumps([CACHE_VERSION, self.engine, self.engine_version, asdict(self.voice),
+                           self.text, round(self.gain_db, 2), round(self.ceiling_db, 2)], ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ClipCache:
+    """Mono 16-bit 44.1 kHz clips, one file per key, verified by length and CRC on read."""
+
+    def __init__(self, root: Path, cap_mb: int = DEFAULT_CACHE_CAP_MB):
+        self.root = Path(root)
+        self.cap_bytes = cap_mb * 1024 * 1024
+        (self.root / "clips").mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.root / "clips" / key[:2] / f"{key}.pcm"
+
+    def read(self, key: str) -> bytes | None:
+        """The clip's PCM, or None when absent, partial or corrupt (the bad file is removed)."""
+        p = self.path(key)
+        try:
+            blob = p.read_bytes()
+        except OSError:
+            return None
+        if len(blob) >= _HEADER.size:
+            magic, frames, crc = _HEADER.unpack_from(blob)
+            pcm = blob[_HEADER.size:]
+            if magic == _MAGIC and len(pcm) == 2 * frames and zlib.crc32(pcm) == crc:
+                return pcm
+        try:
+            p.unlink()
+        except OSError:
+            pass
+        return None
+
+    def has(self, key: str) -> bool:
+        return self.read(key) is not None
+
+    def write(self, key: str, pcm: bytes) -> None:
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_HEADER.pack(_MAGIC, len(pcm) // 2, zlib.crc32(pcm)))
+                fh.write(pcm)
+            os.replace(tmp, p)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def prune(self) -> int:
+        """Delete least-recently-written clips until the cache is under its cap; return bytes freed."""
+        files = []
+        total = 0
+        for f in (self.root / "clips").glob("*/*.pcm"):
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            files.append((st.st_mtime, st.st_size, f))
+            total += st.st_size
+        freed = 0
+        for _, size, f in sorted(files):
+            if total - freed <= self.cap_bytes:
+                break
+            try:
+                f.unlink()
+                freed += size
+            except OSError:
+                pass
+        return freed
+
+    # -- voice calibration (gain that brings a voice to the target loudness)
+
+    def get_calibration(self, key: str) -> float | None:
+        try:
+            data = json.loads((self.root / "calibration.json").read_text())
+            value = data.get(key)
+            return float(value) if value is not None else None
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def set_calibration(self, key: str, gain_db: float) -> None:
+        path = self.root / "calibration.json"
+        try:
+            data = json.loads(path.read_text())
+            if not isinstance(data, dict):
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        data[key] = gain_db
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+
+
+def render_clip(job: Job) -> bytes:
+    """Synthesize and master one clip: mono s16le PCM at 44.1 kHz."""
+    from audiogen import mix
+
+    audio = get_engine(job.engine).synthesize(job.text, job.voice)
+    x = mix.to_master(audio.samples, audio.rate)
+    x = _trim_silence(x)
+    x *= np.float32(10 ** (job.gain_db / 20))
+    x = mix.limit(x, job.ceiling_db)
+    x = mix.fade_edges(x)
+    return mix.to_pcm(x, 1)
+
+
+def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), keep_s: float = 0.02) -> np.ndarray:
+    """Drop the engine's leading/trailing silence; audiogen adds its own, measured pauses."""
+    loud = np.flatnonzero(np.abs(x) > threshold)
+    if len(loud) == 0:
+        return x[:0]
+    keep = int(keep_s * 44100)
+    return x[max(0, loud[0] - keep): loud[-1] + keep + 1]
+
+
+# --------------------------------------------------------------- worker side
+
+_worker_cache: ClipCache | None = None
+
+
+def _worker_init(cache_root: str, quiet_fd: bool) -> None:
+    global _worker_cache
+    _worker_cache = ClipCache(Path(cache_root))
+    if quiet_fd:
+        # Engines print on stdout; the parent's stdout may carry --json.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        sys.stdout = open(os.devnull, "w")
+
+
+def _worker_run(job: Job) -> tuple[str, int]:
+    assert _worker_cache is not None
+    try:
+        pcm = render_clip(job)
+    except AudiogenError:
+        raise
+    except Exception as exc:  # an engine bug must reach the user as a one-line error
+        raise EngineError(f"speech synthesis failed: {exc}") from None
+    _worker_cache.write(job.key, pcm)
+    return job.key, len(pcm) // 2
+
+
+class Synthesizer:
+    """Yields each job's PCM in order; missing clips are made by a process pool."""
+
+    def __init__(self, cache: ClipCache, workers: int | None = None):
+        self.cache = cache
+        self.workers = max(1, workers or os.cpu_count() or 1)
+
+    def stream(
+        self,
+        jobs: Sequence[Job],
+        on_done: Callable[[int], None] | None = None,
+    ) -> Iterator[bytes]:
+        """PCM of ``jobs[i]`` for i in order; ``on_done(n)`` reports clips made or found."""
+        missing = [i for i, job in enumerate(jobs) if not self.cache.path(job.key).exists()]
+        use_pool = self.workers > 1 and len(missing) >= 8
+        if not use_pool:
+            for job in jobs:
+                pcm = self.cache.read(job.key)
+                if pcm is None:
+                    pcm = render_clip(job)
+                    self.cache.write(job.key, pcm)
+                if on_done:
+                    on_done(1)
+                yield pcm
+            return
+        ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+        window = self.workers * 6
+        with cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
+            initargs=(str(self.cache.root), True),
+        ) as pool:
+            futures: dict[int, cf.Future] = {}
+            todo = iter(missing)
+            missing_set = set(missing)
+            next_submit = next(todo, None)
+            try:
+                for i, job in enumerate(jobs):
+                    while next_submit is not None and next_submit < i + window:
+                        futures[next_submit] = pool.submit(_worker_run, jobs[next_submit])
+                        next_submit = next(todo, None)
+                    if i in missing_set:
+                        futures.pop(i).result()
+                    pcm = self.cache.read(job.key)
+                    if pcm is None:  # vanished or corrupt since: make it here
+                        pcm = render_clip(job)
+                        self.cache.write(job.key, pcm)
+                    if on_done:
+                        on_done(1)
+                    yield pcm
+            except BaseException:
+                for f in futures.values():
+                    f.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+
+def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
+    """Gain (dB) that brings ``voice`` to ``target_lufs`` after limiting; cached per voice.
+
+    The whole programme is levelled with one gain per voice, measured on a fixed
+    passage with ffmpeg's ebur128 (ITU-R BS.1770), so voices match each other and
+    nothing is normalized sentence by sentence.
+    """
+    from audiogen import ffmpeg
+
+    engine = get_engine(engine_name)
+    key = json.dumps([CACHE_VERSION, engine_name, engine.version(), asdict(voice), target_lufs, ceiling_db])
+    key = hashlib.sha256(key.encode()).hexdigest()
+    cached = cache.get_calibration(key)
+    if cached is not None:
+        return cached
+    gain = 0.0
+    for _ in range(3):
+        pcm = b"".join(
+            render_clip(Job(engine_name, engine.version(), voice, text, gain, ceiling_db)) + bytes(8820)
+            for text in CALIBRATION_TEXT
+        )
+        measured = ffmpeg.measure_loudness(pcm, 44100, 1, true_peak=False)["integrated"]
+        if measured is None:
+            raise EngineError(f"the voice {voice.id!r} produced silence; choose another voice")
+        error = target_lufs - measured
+        gain += error
+        if abs(error) < 0.1:
+            break
+    cache.set_calibration(key, round(gain, 2))
+    return round(gain, 2)
+
+
+CALIBRATION_TEXT = (
+    "The harbour was quiet that morning, and the fishing boats sat low in the water.",
+    "By nine o'clock the market had opened, and the first customers were arguing about the price of bread.",
+    "Nobody expected the council to approve the plan, but the vote was close, and it passed.",
+    "She said the project would take three years, perhaps four, and that everyone would have to help.",
+    "What happens next is anybody's guess.",
+    "Still, the town has been through worse winters than this one, and it always finds a way.",
+)

@@ -1,0 +1,206 @@
+"""pyttsx3 (eSpeak NG on Linux) behind the Engine protocol.
+
+pyttsx3's sharp edges, all handled here and nowhere else:
+- one engine per driver per process (a weak singleton): we keep one strong reference;
+- ``runAndWait`` can return before the WAV file is complete: we wait for a whole file;
+- errors in queued commands are swallowed (sent to an "error" callback): we collect
+  them and raise, and we check the voice really took;
+- the espeak driver prints ``Audio saved to …`` on stdout: we silence it;
+- unknown voice variants fall back silently: we validate names ourselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from audiogen.errors import EngineError
+from audiogen.tts import Audio, Voice, VoiceInfo
+from audiogen.tts import espeak
+
+DEFAULT_VOICES = {"narrator": "gmw/en-us", "quote": "gmw/en+f3"}
+# Distinct, consistent voices handed out to recurring speakers with --cast.
+CAST_VOICES = (
+    "gmw/en-gb-x-rp+m3",
+    "gmw/en-us+f4",
+    "gmw/en-gb-scotland+m1",
+    "gmw/en+f2",
+    "gmw/en-us-nyc+m2",
+    "gmw/en-029+f1",
+    "gmw/en-gb-x-gbclan+m4",
+)
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+    _instance: "Pyttsx3Engine | None" = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def instance(cls) -> "Pyttsx3Engine":
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def __init__(self) -> None:
+        espeak.ensure_espeak()
+        try:
+            import pyttsx3
+        except Exception as exc:  # the driver raises RuntimeError when no library loads
+            raise EngineError(f"pyttsx3 could not start eSpeak NG: {exc}") from None
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._engine = pyttsx3.init("espeak")
+        self._errors: list[BaseException] = []
+        self._engine.connect("error", self._on_error)
+        self._tmpdir = Path(tempfile.mkdtemp(prefix="audiogen-tts-"))
+        self._voices: list[VoiceInfo] | None = None
+        self._current: tuple[str, int, int | None] | None = None
+        self._rate = 22050
+
+    def _on_error(self, name=None, exception=None) -> None:
+        self._errors.append(exception or RuntimeError("unknown pyttsx3 error"))
+
+    def version(self) -> str:
+        try:
+            from importlib.metadata import version
+
+            parts = [f"pyttsx3-{version('pyttsx3')}"]
+            with contextlib.suppress(Exception):
+                parts.append(f"espeakng-loader-{version('espeakng-loader')}")
+            return "+".join(parts)
+        except Exception:
+            return "pyttsx3-unknown"
+
+    def voices(self) -> list[VoiceInfo]:
+        if self._voices is None:
+            self._voices = [
+                VoiceInfo(v.id, v.name, tuple(v.languages or ()), v.gender)
+                for v in self._engine.getProperty("voices")
+            ]
+        return self._voices
+
+    def default_voice(self, role: str, language: str = "en") -> str:
+        lang = (language or "en").lower()
+        if lang.startswith("en"):
+            return DEFAULT_VOICES.get(role, DEFAULT_VOICES["narrator"])
+        base = self._voice_for_language(lang) or DEFAULT_VOICES["narrator"]
+        return base + ("+f3" if role == "quote" else "")
+
+    def _voice_for_language(self, lang: str) -> str | None:
+        for v in self.voices():
+            if any(code.lower() == lang for code in v.languages):
+                return v.id
+        short = lang.split("-")[0]
+        for v in self.voices():
+            if any(code.lower().split("-")[0] == short for code in v.languages):
+                return v.id
+        return None
+
+    def cast_voice(self, index: int) -> str:
+        return CAST_VOICES[index % len(CAST_VOICES)]
+
+    def resolve(
+        self,
+        voice: str | None,
+        *,
+        role: str = "narrator",
+        rate: int = 175,
+        pitch: int | None = None,
+        language: str = "en",
+    ) -> Voice:
+        """Accept an id (gmw/en-us), a name (English (America)) or a language code (en-us),
+        optionally with an eSpeak variant (+f3). Unknown names are an error."""
+        wanted = (voice or self.default_voice(role, language)).strip()
+        base, _, variant = wanted.partition("+")
+        key = base.strip().lower()
+        match = None
+        for v in self.voices():
+            if key in (v.id.lower(), v.name.lower()) or key in (c.lower() for c in v.languages):
+                match = v
+                break
+        if match is None:
+            raise EngineError(
+                f"unknown voice {wanted!r} for the pyttsx3 engine; run 'audiogen voices' to list them"
+            )
+        vid = match.id
+        if variant:
+            if variant not in espeak.variants():
+                raise EngineError(
+                    f"unknown eSpeak variant '+{variant}' in voice {wanted!r}; "
+                    f"known variants include: {', '.join(espeak.variants()[:12])}"
+                )
+            vid = f"{vid}+{variant}"
+        return Voice(id=vid, rate=int(rate), pitch=pitch, name=match.name)
+
+    def _configure(self, voice: Voice) -> None:
+        state = (voice.id, voice.rate, voice.pitch)
+        if state == self._current:
+            return
+        self._engine.setProperty("voice", voice.id)
+        self._engine.setProperty("rate", voice.rate)
+        if voice.pitch is not None:
+            self._engine.setProperty("pitch", voice.pitch)
+        self._current = state
+
+    def synthesize(self, text: str, voice: Voice) -> Audio:
+        """Speak ``text`` with ``voice``; return mono int16 PCM at the engine's rate."""
+        if not text.strip():
+            return Audio(np.zeros(0, dtype=np.int16), self._rate)
+        self._configure(voice)
+        target = self._tmpdir / f"clip-{os.getpid()}.wav"
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        self._errors.clear()
+        # eSpeak's callback may finish (and print) after runAndWait returns: keep
+        # stdout redirected until the WAV file is whole.
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._engine.save_to_file(text, str(target))
+            self._engine.runAndWait()
+            if not self._errors:
+                samples, rate = _read_complete_wav(target, timeout=5.0 + len(text) / 200)
+        if self._errors:
+            self._current = None
+            raise EngineError(f"eSpeak NG failed: {self._errors[0]}")
+        got = self._engine.getProperty("voice")
+        if got and got.lower() != voice.id.lower():
+            self._current = None
+            raise EngineError(f"eSpeak NG did not accept the voice {voice.id!r}")
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        self._rate = rate
+        return Audio(samples, rate)
+
+
+def _read_complete_wav(path: Path, timeout: float) -> tuple[np.ndarray, int]:
+    """Wait until pyttsx3 has written a whole WAV file at ``path``, then read it."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            size = path.stat().st_size
+            if size >= 44:
+                with wave.open(str(path), "rb") as wf:
+                    n = wf.getnframes()
+                    if wf.getsampwidth() == 2 and 44 + n * 2 * wf.getnchannels() <= size:
+                        data = wf.readframes(n)
+                        rate = wf.getframerate()
+                        if len(data) == n * 2 * wf.getnchannels():
+                            samples = np.frombuffer(data, dtype="<i2")
+                            if wf.getnchannels() > 1:
+                                samples = samples.reshape(-1, wf.getnchannels())[:, 0]
+                            return samples.copy(), rate
+        except (FileNotFoundError, EOFError, wave.Error):
+            pass
+        if time.monotonic() > deadline:
+            raise EngineError("eSpeak NG produced no audio (the WAV file never completed)")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
