@@ -1,0 +1,60 @@
+"""Article -> narration script: sections become chapters, quotes get the second voice,
+and every segment carries its spoken form."""
+
+from __future__ import annotations
+
+from audiogen.article import Article
+from audiogen.errors import InputError
+from audiogen.quotes import split_paragraphs
+from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
+
+
+def build_script(article: Article, lexicon=None) -> Script:
+    """Build the narration script for ``article``; ``lexicon`` overrides pronunciations."""
+    from audiogen.speech import normalize
+
+    language = article.language or "en"
+
+    def speak(text: str) -> str:
+        return normalize(text, lexicon, language) or text
+
+    paragraphs: list[tuple[str, str]] = []
+    owners: list[int] = []
+    for index, section in enumerate(article.sections):
+        for block in section.blocks:
+            if block.text.strip():
+                paragraphs.append((block.text, block.kind))
+                owners.append(index)
+    pieces_per_paragraph = split_paragraphs(paragraphs) if paragraphs else []
+
+    by_section: dict[int, list[Segment]] = {}
+    for owner, pieces in zip(owners, pieces_per_paragraph):
+        segs = [
+            Segment(QUOTE if p.quote else NARRATOR, p.text, speak(p.text), speaker=p.speaker if p.quote else None,
+                    paragraph_end=False)
+            for p in pieces
+            if p.text.strip()
+        ]
+        if not segs:
+            continue
+        last = segs[-1]
+        segs[-1] = Segment(last.role, last.text, last.speech, speaker=last.speaker, paragraph_end=True)
+        by_section.setdefault(owner, []).extend(segs)
+
+    chapters = []
+    for index, section in enumerate(article.sections):
+        segs = by_section.get(index)
+        if not segs:
+            continue
+        title = section.heading or (article.title if not chapters else f"Part {len(chapters) + 1}")
+        chapters.append(Chapter(title, tuple(segs)))
+    if not chapters:
+        name = article.source or "the article"
+        raise InputError(f"{name} has no text to read after cleaning; check that it is an article")
+    return Script(
+        title=article.title,
+        chapters=tuple(chapters),
+        author=article.author,
+        date=article.date,
+        language=language,
+    )

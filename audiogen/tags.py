@@ -1,0 +1,118 @@
+"""ID3v2.3 tags and chapters with mutagen, in the frame order podcast apps need.
+
+mutagen's sharp edges, handled here:
+- it sorts frames by priority and size on save, which scrambles CHAP order
+  (AntennaPod and others read chapters in file order): we write CTOC first and
+  CHAPs in time order;
+- it keeps v2.4-only frames in a v2.3 tag unless ``update_to_v23()`` is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from audiogen.errors import AudioError
+
+CHAP_TITLE_MAX = 50
+
+
+@dataclass(frozen=True)
+class ChapterTag:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    title: str
+    artist: str | None
+    album: str | None
+    date: str | None  # ISO date or year
+    comment: str | None
+    duration_ms: int
+    chapters: tuple[ChapterTag, ...] = ()
+    cover: bytes | None = None
+    cover_mime: str = "image/png"
+    genre: str = "Podcast"
+    language: str = "eng"
+
+
+def short_title(title: str, limit: int = CHAP_TITLE_MAX) -> str:
+    """Cut a chapter title to ``limit`` characters at a word boundary, with an ellipsis."""
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return (cut or title[: limit - 1]) + "…"
+
+
+def _ordered_id3_class():
+    from mutagen.id3 import ID3
+    from mutagen.id3._tags import save_frame
+
+    class OrderedID3(ID3):
+        """ID3 that writes text frames, then CTOC, then CHAPs by start time, then APIC."""
+
+        def _write(self, config):  # noqa: D401 - mutagen hook
+            def rank(frame):
+                fid = frame.FrameID
+                if fid == "CTOC":
+                    return (1, 0)
+                if fid == "CHAP":
+                    return (2, frame.start_time)
+                if fid == "APIC":
+                    return (3, 0)
+                return (0, 0)
+
+            frames = sorted(self.values(), key=rank)
+            data = [save_frame(f, config=config) for f in frames]
+            if self._unknown_v2_version == config.v2_version:
+                data.extend(d for d in self.unknown_frames if len(d) > 10)
+            return bytearray().join(data)
+
+    return OrderedID3
+
+
+def write_tags(path: Path | str, info: TagInfo) -> None:
+    """Replace any tag on the MP3 at ``path`` with an ID3v2.3 tag built from ``info``."""
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLEN, TPE1, CTOCFlags
+
+    OrderedID3 = _ordered_id3_class()
+    tags = OrderedID3()
+    tags.add(TIT2(encoding=3, text=[info.title]))
+    if info.artist:
+        tags.add(TPE1(encoding=3, text=[info.artist]))
+    if info.album:
+        tags.add(TALB(encoding=3, text=[info.album]))
+    if info.date:
+        tags.add(TDRC(encoding=3, text=[info.date]))
+    tags.add(TCON(encoding=3, text=[info.genre]))
+    if info.comment:
+        tags.add(COMM(encoding=3, lang=info.language[:3] or "eng", desc="", text=[info.comment]))
+    tags.add(TLEN(encoding=3, text=[str(int(info.duration_ms))]))
+    if info.chapters:
+        ids = [f"chp{i}" for i in range(len(info.chapters))]
+        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+        for cid, ch in zip(ids, info.chapters):
+            tags.add(CHAP(element_id=cid, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
+                          start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
+                          sub_frames=[TIT2(encoding=3, text=[short_title(ch.title)])]))
+    if info.cover:
+        tags.add(APIC(encoding=3, mime=info.cover_mime, type=3, desc="Cover", data=info.cover))
+    tags.update_to_v23()
+    try:
+        tags.save(str(path), v1=0, v2_version=3, padding=lambda info: 0)
+    except Exception as exc:
+        raise AudioError(f"could not write tags to {path}: {exc}") from None
+
+
+def read_chapters(path: Path | str) -> list[tuple[str, int, int]]:
+    """(title, start_ms, end_ms) of each CHAP frame, in file order (for checks and tools)."""
+    from mutagen.id3 import ID3
+
+    tags = ID3(str(path))
+    return [(str(f.sub_frames["TIT2"].text[0]) if "TIT2" in f.sub_frames else "", f.start_time, f.end_time)
+            for f in tags.values() if f.FrameID == "CHAP"]
