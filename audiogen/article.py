@@ -256,6 +256,7 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> A
     had_text = any(k != "h" for k, _ in items)
     items = remove_boilerplate(items)
     items = _clean_head(items, meta)
+    items = _drop_pull_quotes(items)
     if not any(k != "h" for k, _ in items):
         if had_text:
             raise InputError(f"{name} has no readable text after removing boilerplate; check it is an article")
@@ -291,6 +292,29 @@ _URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.|\bpic\.twitter\.com/)[^\s<>\"\u201
 def _strip_urls(text: str) -> str:
     """Web addresses are never read aloud (they are links, not prose)."""
     return _collapse(_URL_RE.sub(" ", text))
+
+
+def _bare(text: str) -> str:
+    return " ".join(_norm(text).replace('"', " ").replace("'", " ").split())
+
+
+_QUOTED_RE = re.compile("^[\"\u201c\u2018'\u00ab].*[\"\u201d\u2019'\u00bb][.!?]?$")
+
+
+def _drop_pull_quotes(items: list[Item]) -> list[Item]:
+    """Pull quotes repeat a sentence of the article in big type: drop the copy (a heading or
+    blockquote found inside a longer paragraph); a long quoted "heading" is read as text."""
+    bodies = [_bare(t) for k, t in items if k == "p"]
+    out: list[Item] = []
+    for kind, text in items:
+        if kind in ("h", "q") and _words(text) >= 6:
+            bare = _bare(text)
+            if any(len(b) > len(bare) and bare in b for b in bodies):
+                continue
+        if kind == "h" and _QUOTED_RE.match(text) and _words(text) > 8:
+            kind = "p"
+        out.append((kind, text))
+    return out
 
 
 def _sentence_like(text: str) -> bool:
@@ -351,10 +375,30 @@ def _language_tag(value: str | None) -> str:
     return lang
 
 
+def _too_long_for_title(line: str) -> bool:
+    """A first line that is a paragraph, not a headline (scraped text without a title)."""
+    n = _words(line)
+    return n > 25 or (n > 18 and line.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?", "\u2026")))
+
+
+_ABBREV_END_RE = re.compile(r"(?:\b(?:[A-Za-z]\.){1,4}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Gov|Lt|Col|Prof|Inc|Co|vs|No|Mt|Ft)\.)$")
+
+
 def _fallback_title(items: list[Item]) -> str:
+    """No title line: the first sentence of the text, cut to a dozen words."""
     first = next(t for k, t in items if k != "h")
-    words = first.split()
-    return " ".join(words[:10]) + ("…" if len(words) > 10 else "")
+    sentence = first
+    for match in re.finditer(r"(?<=[.!?])\s+(?=[A-Z\"\u201c])", first):
+        head = first[: match.start()]
+        if _ABBREV_END_RE.search(head):
+            continue
+        if head.count("\u201c") == head.count("\u201d") and head.count('"') % 2 == 0:
+            sentence = head
+            break
+    words = sentence.split()
+    if len(words) > 12:
+        return " ".join(words[:10]).rstrip(",;:") + "\u2026"
+    return sentence
 
 
 def _norm(text: str) -> str:
@@ -521,7 +565,10 @@ _AD_RE = re.compile(
     r"^(advertisement|advertising|sponsored( content| message)?|ad|ads|promoted( content)?|paid (post|content)|"
     r"story continues below( this)? advertisement|continue reading( below)?|article continues below|"
     r"(advertisement|ad)\s*[-\u2013\u2014:]\s*(continue|scroll).*|skip (advertisement|ad)|"
-    r"scroll to continue.*)[\s.!:]*$",
+    r"scroll to continue.*|continue reading the main story|supported by|skip to (main )?content|"
+    r"image|photo|video|audio|play video|watch video|loading|enlarge this image|toggle caption|hide caption|"
+    r"show caption|expand|close|menu|search|print|email|comments?|back to top|top of page|"
+    r"(click|tap) to (enlarge|expand|play|zoom)( image| video)?)[\s.!:\u2026]*$",
     re.I,
 )
 _COPYRIGHT_RE = re.compile(
@@ -550,11 +597,19 @@ def _is_titleish(text: str) -> bool:
     return len(caps) >= max(1, (len(words) + 1) // 2) and words[0][0].isupper()
 
 
+_CREDIT_END_RE = re.compile(
+    r"(\bcredits?\s*:?\s*[A-Z\u00c0-\u024f][^.!?]{0,60}|"
+    r"\b[A-Z][\w.'\u2019-]+(?: [A-Z][\w.'\u2019-]+){0,3}\s?/\s?[A-Z][\w.&'\u2019 -]{1,40}\)?)$"
+)
+
+
 def _is_caption_anchor(text: str) -> bool:
     """Lines that can only be captions/credits of embedded media."""
     if _words(text) > 40:
         return False
     if _CAPTION_RE.match(text):
+        return True
+    if _CREDIT_END_RE.search(text) and not text.endswith(_END_PUNCT):
         return True
     if _words(text) <= 14 and _AGENCY_RE.search(text) and not text.endswith((".", "!", "?", "\u201d", '"')):
         return True
@@ -606,7 +661,7 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
             continue
         if kind != "h" and _is_caption_anchor(text):
             # Drop the caption with short name/title lines right next to it (artist, album).
-            while out and _is_titleish(out[-1][1]) and len(out) > 1:
+            while out and out[-1][0] == "p" and _is_titleish(out[-1][1]) and len(out) > 1:
                 out.pop()
             i += 1
             while i < n and items[i][0] == "p" and (_is_caption_anchor(items[i][1]) or _is_titleish(items[i][1])) and i + 1 < n:
@@ -664,24 +719,43 @@ def _is_kicker(line: str) -> bool:
 _HEADING_END_BAD = tuple(".,;:!\u2026")
 
 
-def _heading_like(text: str, max_words: int = 12) -> bool:
-    """A short line that can stand alone as a section heading."""
+_SMALL_WORDS = {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "by", "with",
+                "from", "as", "is", "are", "vs", "via", "into", "nor", "per", "up", "off", "out", "over", "its",
+                "that", "than", "so", "if", "be", "it", "your", "you", "my", "our", "their", "his", "her"}
+
+
+def _heading_kind(text: str) -> str | None:
+    """How a short line could be a heading: "title" (Title Case), "short" (up to 8 words),
+    "sentence" (9-14 words in sentence case, needs clear context), or None."""
     text = text.strip()
     words = text.split()
-    if not 1 <= len(words) <= max_words or len(text) > 90:
-        return False
-    if text.endswith(_HEADING_END_BAD) or text[0] in "\"'\u201c\u2018([-*\u2022>" or not (text[0].isupper() or text[0].isdigit()):
-        return False
-    if text.endswith(('"', "\u201d", "\u2019", ")")):
-        return False
-    if text.endswith("?") and len(words) > 10:
-        return False
-    letters = [w for w in words if w[0].isalpha()]
-    small = {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "by", "with",
-             "from", "as", "is", "vs", "via", "into", "nor", "per", "up", "off", "out", "over", "its"}
-    caps = [w for w in letters if w[0].isupper() or w.lower() in small]
-    title_case = bool(letters) and len(caps) == len(letters)
-    return title_case or len(words) <= 8
+    if not 1 <= len(words) <= 16 or len(text) > 110:
+        return None
+    if text.endswith(_HEADING_END_BAD) or text[0] in "([-*\u2022>" or text.endswith(('"', "\u201d", "\u2019", ")")):
+        return None
+    first = text.lstrip("\"'\u201c\u2018")
+    if not first or not (first[0].isupper() or first[0].isdigit()):
+        return None
+    if text[0] in "\"'\u201c\u2018" and _QUOTED_ALONE_RE.match(text):
+        return None
+    if text.endswith("?") and len(words) > 12:
+        return None
+    letters = [w.lstrip("\"'\u201c\u2018") for w in words]
+    letters = [w for w in letters if w and w[0].isalpha()]
+    caps = [w for w in letters if w[0].isupper() or w.lower() in _SMALL_WORDS]
+    if letters and len(caps) >= 0.85 * len(letters) and sum(w[0].isupper() for w in letters) >= 0.5 * len(letters):
+        return "title"
+    if len(words) <= 8:
+        return "short"
+    if len(words) <= 14:
+        return "sentence"
+    return None
+
+
+def _heading_like(text: str, max_words: int = 12) -> bool:
+    """A short line that can stand alone as a section heading, whatever its context."""
+    kind = _heading_kind(text)
+    return kind in ("title", "short") and _words(text) <= max_words
 
 
 def _split_paragraphs(lines: list[str], blank_separated: bool) -> list[list[str]]:
@@ -726,14 +800,19 @@ def _parse_txt(text: str) -> tuple[dict, list[Item]]:
 
     # Header: kicker, title, byline and date lines come first, one per line.
     pos = next_line(0)
+    while pos < len(lines) and (_is_caption_anchor(lines[pos]) or _is_junk(lines[pos]) or is_date_line(lines[pos])):
+        if is_date_line(lines[pos]):
+            meta.setdefault("date", find_date(lines[pos]))
+        pos = next_line(pos + 1)
     if pos < len(lines):
         first = _strip_md_heading(lines[pos]).strip("*_ ")
         after = next_line(pos + 1)
         if _is_kicker(first) and after < len(lines) and _heading_like(_strip_md_heading(lines[after]), 25):
             pos = after
             first = _strip_md_heading(lines[pos]).strip("*_ ")
-        meta["title"] = first
-        pos += 1
+        if not _too_long_for_title(first):
+            meta["title"] = first
+            pos += 1
     for _ in range(3):
         cand = next_line(pos)
         if cand >= len(lines):
@@ -773,15 +852,34 @@ def _parse_txt(text: str) -> tuple[dict, list[Item]]:
     # Headings: short, alone between paragraphs, followed by real text.
     result: list[Item] = []
     for idx, (kind, text) in enumerate(items):
-        if kind == "p" and 0 < idx < len(items) - 1 and _heading_like(text):
-            nxt_kind, nxt = items[idx + 1]
-            prev_kind, prev = items[idx - 1]
-            if nxt_kind != "h" and len(nxt) > len(text) and (_words(nxt) > 12 or nxt.endswith(_END_PUNCT)) \
-                    and not _is_caption_anchor(text):
-                result.append(("h", text))
-                continue
-        result.append((kind, text))
+        if kind == "p" and _is_txt_heading(items, idx, blank_separated):
+            result.append(("h", text))
+        else:
+            result.append((kind, text))
     return meta, result
+
+
+def _is_txt_heading(items: list[Item], idx: int, blank_separated: bool) -> bool:
+    """A line stands as a heading when it is short and unpunctuated, follows a finished
+    paragraph (not a list intro or another short line) and is followed by real text."""
+    text = items[idx][1]
+    strength = _heading_kind(text)
+    if strength is None or idx + 1 >= len(items) or _is_caption_anchor(text) or _is_junk(text):
+        return False
+    nxt_kind, nxt = items[idx + 1]
+    if nxt_kind == "h" or _heading_kind(nxt) or len(nxt) < 1.5 * len(text) or not nxt.rstrip("\"'\u201d\u2019)").endswith(_END_PUNCT):
+        return False
+    if idx == 0:
+        return strength == "title" and blank_separated
+    prev_kind, prev = items[idx - 1]
+    if prev_kind == "p":
+        if prev.endswith(":") or _heading_kind(prev) or _words(prev) < 4:
+            return False
+        if not prev.rstrip("\"'\u201d\u2019)").endswith(tuple(".!?\u2026")):
+            return False
+    if strength == "sentence":
+        return blank_separated and _words(nxt) >= 15
+    return blank_separated or strength == "title"
 
 
 def _strip_md_heading(line: str) -> str:
@@ -1062,7 +1160,7 @@ def _trafilatura_items(text: str, meta: dict) -> list[Item]:
         include_comments=False,
         include_tables=False,
         include_images=False,
-        include_formatting=False,
+        include_formatting=True,
         include_links=True,
         favor_precision=False,
     )
@@ -1095,7 +1193,8 @@ def _walk_trafilatura(body) -> Iterable[Item]:
         elif tag in ("p", "div", "item", "code"):
             if tag == "code" or _is_link_only(el):
                 continue
-            yield ("p", _text_of(el))
+            text = _text_of(el)
+            yield ("h" if _is_bold_heading(el, text) else "p", text)
         elif tag == "table":
             continue
         else:
@@ -1136,6 +1235,29 @@ def _quote_items(paras: list[str]) -> Iterable[Item]:
             yield ("p", credit)
         else:
             yield ("q", para)
+
+
+def _all_bold(el) -> bool:
+    """True when every piece of text inside ``el`` sits in bold markup."""
+    if (el.text or "").strip() and not _is_bold_tag(el):
+        return False
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        if not (_is_bold_tag(child) or _all_bold(child)) or (child.tail or "").strip():
+            return False
+    return True
+
+
+def _is_bold_tag(el) -> bool:
+    return el.tag in ("b", "strong") or (el.tag == "hi" and "#b" in (el.get("rend") or ""))
+
+
+def _is_bold_heading(el, text: str) -> bool:
+    """A short paragraph that is all bold and reads like a heading (used as one on many sites)."""
+    if (el.text or "").strip() or not len(el) or not _all_bold(el):
+        return False
+    return _heading_kind(text) is not None and _words(text) <= 14 and not _RELATED_RE.match(text)
 
 
 def _is_link_only(el) -> bool:

@@ -125,8 +125,22 @@ def _covered(label: str, runs_n: list[str], segs_n: list[str]) -> bool:
     return bool(label) and sum(mask) >= 0.9 * len(label)
 
 
-def _related(seg: str, label: str) -> bool:
-    return bool(seg) and bool(label) and (seg in label or label in seg)
+def _matches(seg: str, labels: list[str]) -> bool:
+    """A quote segment is right when it lies inside a label, or when the labels inside it
+    make up most of it (a segment swallowing a whole paragraph around a quote is not)."""
+    if any(seg in lab for lab in labels if lab):
+        return True
+    inside = [lab for lab in labels if lab and lab in seg]
+    if not inside:
+        return False
+    mask = [False] * len(seg)
+    for lab in inside:
+        start = seg.find(lab)
+        while start != -1:
+            for k in range(start, start + len(lab)):
+                mask[k] = True
+            start = seg.find(lab, start + 1)
+    return sum(mask) >= 0.6 * len(seg)
 
 
 def score_article(art_dir: Path, build_script: Any | None) -> Result:
@@ -201,9 +215,9 @@ def score_article(art_dir: Path, build_script: Any | None) -> Result:
     raw_segs = [text for segs in chapters for role, text in segs if role == "quote" and norm_edges(text)]
     for raw, seg in zip(raw_segs, quote_segs):
         res.quote_segments += 1
-        if any(_related(seg, lab) for lab in spoken + nested):
+        if _matches(seg, spoken + nested):
             res.true_segments += 1
-        elif any(_related(seg, lab) for lab in ambiguous):
+        elif _matches(seg, ambiguous):
             res.ambiguous_segments += 1
         else:
             res.false_segments += 1
@@ -270,7 +284,7 @@ def print_table(results: list[Result], summary: dict[str, Any]) -> None:
         if r.error:
             print(f"{r.name[:32]:32} ERROR {r.error}")
             continue
-        p, rec, f = r.prf()
+        p, rec, f = r.prf() if r.scripted else (None, None, None)
         print(f"{r.name[:32]:32} {r.found:>3}/{r.spoken:<3} {_fmt(p)} {_fmt(rec)} {_fmt(f)} {r.false_segments:>3} "
               f"{len(r.not_quotes_voiced):>3} {len(r.lost):>4} {'ok' if r.title_ok else 'WRONG':>5} "
               f"{r.headings_found:>2}/{r.headings:<2} {len(r.extra_chapters):>3}")
