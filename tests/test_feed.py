@@ -310,3 +310,26 @@ def test_two_processes_publishing_at_once_both_land_in_feed(tmp_path: Path) -> N
     assert sorted(i.findtext("title") for i in items) == ["Why the tide turns"] * 4
     assert sorted(int(i.findtext("itunes:episode", namespaces=NS)) for i in items) == [1, 2, 3, 4]
     assert len({i.findtext("guid") for i in items}) == 4
+
+
+def test_files_linked_from_outside_the_show_are_left_out(tmp_path: Path) -> None:
+    import os
+
+    show = make_show(tmp_path)
+    add_episode(show, "inside")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "linked.mp3").write_bytes(mp3_bytes())
+    # An MP3 that is a symlink to a file outside the show folder.
+    path = add_episode(show, "linked", publish=False)
+    mp3 = path.parent / "linked.mp3"
+    mp3.unlink()
+    os.symlink(outside / "linked.mp3", mp3)
+    # A whole episode folder that is a symlink out of the show.
+    (outside / "away").mkdir()
+    os.symlink(outside / "away", show / "episodes" / "away")
+    res = rebuild(show)
+    assert [e.slug for e in res.episodes] == ["inside"]
+    assert {s for s, _ in res.skipped} == {"linked", "away"}
+    feed = (show / "feed.xml").read_bytes()
+    assert b"linked" not in feed and b"away" not in feed
