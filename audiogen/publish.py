@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from audiogen import fsutil, site, transcripts
 from audiogen.errors import AudiogenError, ConfigError, InputError
@@ -140,9 +140,19 @@ def _read_record(path: Path) -> PublishRecord | None:
         ) from None
 
 
-def _scan(show: Show) -> tuple[list[tuple[str, Path, dict[str, Any], Path, int, PublishRecord | None]], list[tuple[str, str]]]:
+class _Candidate(NamedTuple):
+    slug: str
+    folder: Path
+    manifest: dict[str, Any]
+    mp3: Path
+    length: int
+    record: PublishRecord | None  # None: never published yet
+
+
+def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
     """Episode folders that can be published, and the reasons others cannot."""
-    found, skipped = [], []
+    found: list[_Candidate] = []
+    skipped: list[tuple[str, str]] = []
     if not show.episodes_dir.is_dir():
         return found, skipped
     root = show.root.resolve()
@@ -178,7 +188,7 @@ def _scan(show: Show) -> tuple[list[tuple[str, Path, dict[str, Any], Path, int, 
         if not resolved.is_relative_to(root) or not mp3.is_file() or length == 0:
             skipped.append((name, f"its MP3 {mp3.name} is empty or not a file inside the show"))
             continue
-        found.append((name, folder, manifest, mp3, length, record))
+        found.append(_Candidate(name, folder, manifest, mp3, length, record))
     return found, skipped
 
 
@@ -249,26 +259,24 @@ def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
     written: list[Path] = []
     next_number = _last_number(show) + 1
     # Number new episodes in a stable order: by render time, then slug.
-    new = sorted(
-        (f for f in found if f[5] is None), key=lambda f: (str(f[2].get("rendered_at") or ""), f[0])
-    )
-    records: dict[str, PublishRecord] = {f[0]: f[5] for f in found if f[5] is not None}
-    for slug, folder, _m, mp3, _len, _rec in new:
-        records[slug] = _new_record(show, slug, mp3, next_number, now)
+    new = sorted((c for c in found if c.record is None), key=lambda c: (str(c.manifest.get("rendered_at") or ""), c.slug))
+    records = {c.slug: c.record for c in found if c.record is not None}
+    for c in new:
+        records[c.slug] = _new_record(show, c.slug, c.mp3, next_number, now)
         next_number += 1
     if new:
         state = json.dumps({"last_episode": next_number - 1}) + "\n"
         _write_if_changed(show.root / STATE_NAME, state.encode("utf-8"), written)
     episodes = []
-    for slug, folder, manifest, mp3, length, _rec in found:
-        ep = PublishedEpisode(slug, folder, manifest, records[slug], mp3, length)
+    for c in found:
+        ep = PublishedEpisode(c.slug, c.folder, c.manifest, records[c.slug], c.mp3, c.length)
         # Sidecars first, publish.json next, the feed last: the feed never points at a missing file.
         for path, data in _sidecars(show, ep).items():
             _write_if_changed(path, data, written)
-        _write_if_changed(folder / RECORD_NAME, ep.record.to_json().encode("utf-8"), written)
+        _write_if_changed(c.folder / RECORD_NAME, ep.record.to_json().encode("utf-8"), written)
         episodes.append(ep)
     feed_eps = [_feed_episode(show, ep) for ep in episodes]
-    for ep, fep in zip(episodes, feed_eps):
+    for ep, fep in zip(episodes, feed_eps, strict=True):
         page = site.render_episode_page(show, ep.slug, ep.manifest, fep)
         _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
     _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)

@@ -437,7 +437,7 @@ def generate_cover(title: str, target: Path, size: int = COVER_MAX_PX, author: s
             break
         font_size = int(font_size * 0.85)
     y = (size - line_h * len(lines)) // 2
-    for line, w in zip(lines, widths):
+    for line, w in zip(lines, widths, strict=True):
         draw.text(((size - w) / 2, y), line, font=font, fill=(245, 240, 230))
         y += line_h
     if author:
