@@ -49,6 +49,7 @@ def init_cmd(showdir: Path, cover: Path | None, force: bool, as_json: bool, **fi
     Flags give the values; when stdin is a terminal, missing required values
     (title, author, base URL) are asked for.
     """
+    from audiogen.publish import rebuild
     from audiogen.show import init_show
 
     for key, label in _PROMPTS.items():
@@ -59,6 +60,7 @@ def init_cmd(showdir: Path, cover: Path | None, force: bool, as_json: bool, **fi
         flags = ", ".join(f"--{k.replace('_', '-')}" for k in missing)
         raise ConfigError(f"missing {flags}; pass them as options (or run in a terminal to be asked)")
     show = init_show(showdir, force=force, cover=cover, **fields)
+    rebuild(show.root)  # an (empty) feed.xml and index.html, so the folder is servable at once
     c = show.config
     if as_json:
         click.echo(json.dumps({
@@ -71,7 +73,7 @@ def init_cmd(showdir: Path, cover: Path | None, force: bool, as_json: bool, **fi
     click.echo(f"Created show {c.title!r} in {show.root}")
     click.echo(f"  config: {show.config_path}")
     click.echo(f"  cover:  {c.cover}")
-    click.echo(f"  feed:   {c.feed_url} (after the first episode)")
+    click.echo(f"  feed:   {c.feed_url}")
     click.echo(f"Next: audiogen episode ARTICLE --show {showdir}")
 
 
