@@ -1,0 +1,439 @@
+"""Render a narration script into a tagged, chaptered MP3 episode.
+
+The plan is a flat list of items (music, speech, silence, chapter marks). Speech
+clips come from the synthesizer in order; everything is streamed as 44.1 kHz PCM
+into one encoder, counting samples for exact chapter and cue times. The MP3 is
+encoded and tagged under a temporary name and renamed into place only when whole;
+the manifest (what the feed and site read) is written last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from audiogen import __version__, mix
+from audiogen.audio import MASTER_RATE, load_array
+from audiogen.errors import AudioError, EngineError
+from audiogen.fsutil import atomic_path, atomic_write_text, slugify
+from audiogen.script import NARRATOR, QUOTE, Script, Segment, to_json
+from audiogen.settings import RenderSettings
+from audiogen.synth import ClipCache, Job, Synthesizer, calibrate, default_cache_dir
+from audiogen.tags import ChapterTag, TagInfo, write_tags
+from audiogen.tts import Voice, get_engine
+
+STEREO_OFFSET_DB = 10 * np.log10(2)  # identical channels read 3.01 LU louder than mono
+BED_UNDER_VOICE_DB = -20.0
+BED_ALONE_DB = -10.0
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    title: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    role: str  # narrator | quote | title
+    speaker: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Episode:
+    """What a render produced: the MP3 and everything known about its timeline."""
+
+    mp3: Path
+    slug: str
+    title: str
+    author: str | None
+    date: str | None
+    language: str
+    description: str
+    duration: float
+    channels: int
+    bitrate: int
+    bytes: int
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+    loudness: dict[str, float | None] | None
+    source_sha256: str
+    voices: dict[str, str] = field(default_factory=dict)
+    rendered_at: str = ""
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "manifest_version": 1,
+            "slug": self.slug,
+            "title": self.title,
+            "author": self.author,
+            "date": self.date,
+            "language": self.language,
+            "description": self.description,
+            "mp3": self.mp3.name,
+            "bytes": self.bytes,
+            "duration": round(self.duration, 3),
+            "channels": self.channels,
+            "sample_rate": MASTER_RATE,
+            "bitrate": self.bitrate,
+            "chapters": [asdict(c) for c in self.chapters],
+            "cues": [asdict(c) for c in self.cues],
+            "loudness": self.loudness,
+            "voices": self.voices,
+            "source_sha256": self.source_sha256,
+            "rendered_at": self.rendered_at,
+            "generator": f"audiogen {__version__}",
+        }
+
+
+# ------------------------------------------------------------------ planning
+
+
+@dataclass(frozen=True)
+class _Speech:
+    job: int
+    role: str
+    speaker: str | None
+    text: str
+    over_bed: bool = False
+
+
+@dataclass(frozen=True)
+class _Silence:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Music:
+    name: str  # intro | outro
+
+
+@dataclass(frozen=True)
+class _Mark:
+    title: str
+
+
+def asset_path(name: str) -> Path:
+    """Path of a file bundled in audiogen's assets (stingers, bed, cover, sample)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "assets", here.parent / "assets"):  # installed wheel, then source tree
+        if (folder / name).is_file():
+            return folder / name
+    raise AudioError(f"audiogen's bundled {name} is missing; reinstall audiogen (pip install .)")
+
+
+class _Voices:
+    """Resolves and levels the voices of one render (narrator, quote, cast)."""
+
+    def __init__(self, settings: RenderSettings, script: Script, cache: ClipCache):
+        self.settings = settings
+        self.engine = get_engine(settings.engine)
+        self.version = self.engine.version()
+        lang = script.language
+        self.narrator = self.engine.resolve(settings.voice, role="narrator", rate=settings.rate,
+                                            pitch=settings.pitch, language=lang)
+        self.quote = self.engine.resolve(settings.quote_voice, role="quote", rate=settings.rate,
+                                         pitch=settings.quote_pitch, language=lang)
+        self.cast: dict[str, Voice] = {}
+        if settings.cast:
+            counts = Counter(s.speaker for s in script.segments if s.role == QUOTE and s.speaker)
+            recurring = [name for name, n in counts.most_common() if n >= 2]
+            for i, name in enumerate(recurring):
+                vid = self.engine.cast_voice(i) if hasattr(self.engine, "cast_voice") else None
+                self.cast[name] = self.engine.resolve(vid, role="quote", rate=settings.rate, language=lang)
+        self.ceiling = settings.true_peak - 1.5
+        self.target = settings.target_lufs - (STEREO_OFFSET_DB if settings.channels == 2 else 0.0)
+        self._gains: dict[Voice, float] = {}
+        self.cache = cache
+
+    def for_segment(self, seg: Segment) -> Voice:
+        if seg.role == QUOTE:
+            return self.cast.get(seg.speaker or "", self.quote)
+        return self.narrator
+
+    def gain(self, voice: Voice) -> float:
+        if voice not in self._gains:
+            self._gains[voice] = calibrate(self.cache, self.settings.engine, voice, self.target, self.ceiling)
+        return self._gains[voice]
+
+    def job(self, voice: Voice, text: str) -> Job:
+        return Job(self.settings.engine, self.version, voice, text, self.gain(voice), self.ceiling)
+
+
+def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[list, list[Job]]:
+    from audiogen.speech import normalize
+
+    p = settings.pauses
+    items: list = []
+    jobs: list[Job] = []
+
+    def speak(voice: Voice, speech: str, role: str, speaker: str | None, text: str, over_bed: bool = False) -> None:
+        jobs.append(voices.job(voice, speech))
+        items.append(_Speech(len(jobs) - 1, role, speaker, text, over_bed))
+
+    lang = script.language
+    intro_text = script.title + (f". By {script.author}." if script.author else ".")
+    items.append(_Mark("Intro"))
+    if settings.stingers:
+        items.append(_Music("intro"))
+    speak(voices.narrator, normalize(intro_text, None, lang), "title", None, intro_text, over_bed=True)
+    items.append(_Silence(p.title))
+
+    for ci, chapter in enumerate(script.chapters):
+        if ci > 0:
+            items.append(_Silence(p.section))
+        items.append(_Mark(chapter.title))
+        if ci > 0 or chapter.title != script.title:
+            speak(voices.narrator, normalize(chapter.title, None, lang), "title", None, chapter.title)
+            items.append(_Silence(p.paragraph))
+        segs = chapter.segments
+        for si, seg in enumerate(segs):
+            speak(voices.for_segment(seg), seg.speech, seg.role, seg.speaker, seg.text)
+            nxt = segs[si + 1] if si + 1 < len(segs) else None
+            gap = p.sentence + 0.15
+            if seg.paragraph_end:
+                gap = p.paragraph
+            elif nxt is not None and nxt.role != seg.role:
+                gap = p.quote
+            if seg.pause is not None:
+                gap += seg.pause
+            if nxt is not None:
+                items.append(_Silence(gap))
+    items.append(_Silence(p.section))
+    items.append(_Mark("Outro"))
+    outro_text = f"That was {script.title}" + (f", by {script.author}." if script.author else ".")
+    speak(voices.narrator, normalize(outro_text, None, lang), "title", None, outro_text)
+    items.append(_Silence(0.6))
+    if settings.stingers:
+        items.append(_Music("outro"))
+    else:
+        items.append(_Silence(1.0))
+    return items, jobs
+
+
+# ------------------------------------------------------------------ music
+
+
+class _Music_Library:
+    """Stingers and bed in the master format, level-matched to the speech target."""
+
+    def __init__(self, settings: RenderSettings, target: float, ceiling: float):
+        self.settings = settings
+        self.target = target
+        self.ceiling = ceiling
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _path(self, name: str) -> Path:
+        chosen = {"intro": self.settings.intro, "outro": self.settings.outro, "bed": self.settings.bed}[name]
+        return Path(chosen) if chosen else asset_path(f"{name}.flac")
+
+    def get(self, name: str, offset_db: float = 0.0) -> np.ndarray:
+        if name not in self._cache:
+            from audiogen.ffmpeg import measure_loudness
+
+            path = self._path(name)
+            ch = self.settings.channels
+            x = load_array(path, ch)
+            loud = measure_loudness(mix.to_pcm(x, ch), MASTER_RATE, ch, true_peak=False)["integrated"]
+            if loud is None:
+                raise AudioError(f"the {name} audio {path} is silent; choose another file")
+            stereo = STEREO_OFFSET_DB if ch == 2 else 0.0
+            gain = 10 ** ((self.target + stereo - loud) / 20)
+            self._cache[name] = mix.limit(x * np.float32(gain), self.ceiling)
+        x = self._cache[name]
+        return x if offset_db == 0 else x * np.float32(10 ** (offset_db / 20))
+
+
+def _over_bed(voice: np.ndarray, bed: np.ndarray, channels: int) -> tuple[np.ndarray, int]:
+    """Voice over the music bed: bed in, ducked under the voice, back up, faded out.
+
+    Returns the mixed audio and the frame where the voice starts.
+    """
+    lead, tail, fade = int(1.2 * MASTER_RATE), int(2.0 * MASTER_RATE), int(1.5 * MASTER_RATE)
+    n = lead + len(voice) + tail
+    reps = -(-n // len(bed))
+    b = np.concatenate([bed] * reps)[:n]
+    env = np.full(n, 10 ** (BED_ALONE_DB / 20), dtype=np.float32)
+    duck = np.float32(10 ** (BED_UNDER_VOICE_DB / 20))
+    ramp = int(0.3 * MASTER_RATE)
+    v0, v1 = lead, lead + len(voice)
+    env[v0:v1] = duck
+    env[v0 - ramp:v0] = np.linspace(env[0], duck, ramp, dtype=np.float32)
+    env[v1:v1 + ramp] = np.linspace(duck, env[0], ramp, dtype=np.float32)
+    env[:ramp] *= np.linspace(0, 1, ramp, dtype=np.float32)
+    env[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32) ** 2
+    out = b * env[:, None]
+    out[v0:v1] += voice[:, None] if voice.ndim == 1 else voice
+    return out, v0
+
+
+# ------------------------------------------------------------------ render
+
+
+def render(
+    script: Script,
+    out_dir: Path | str,
+    settings: RenderSettings | None = None,
+    *,
+    slug: str | None = None,
+    source_sha256: str | None = None,
+    cover: Path | None = None,
+    album: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cache_dir: Path | None = None,
+) -> Episode:
+    """Render ``script`` to ``out_dir/<slug>.mp3`` and its manifest; return the Episode."""
+    settings = settings or RenderSettings()
+    out_dir = Path(out_dir)
+    slug = slug or slugify(script.title)
+    source_sha256 = source_sha256 or hashlib.sha256(json.dumps(to_json(script)).encode()).hexdigest()
+    cover_path = Path(cover) if cover else asset_path("cover.png")
+    try:
+        cover_bytes = cover_path.read_bytes()
+    except OSError:
+        raise AudioError(f"cannot read the cover image {cover_path}") from None
+    cover_mime = "image/jpeg" if cover_bytes[:3] == b"\xff\xd8\xff" else "image/png"
+    if cover_mime == "image/png" and cover_bytes[:8] != b"\x89PNG\r\n\x1a\n":
+        raise AudioError(f"the cover {cover_path} is not a PNG or JPEG image")
+
+    tmp_cache = None
+    if settings.cache:
+        cache = ClipCache(cache_dir or default_cache_dir())
+    else:
+        tmp_cache = tempfile.TemporaryDirectory(prefix="audiogen-nocache-")
+        cache = ClipCache(Path(tmp_cache.name))
+    try:
+        return _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_mime,
+                       album, progress, cache)
+    finally:
+        if tmp_cache is not None:
+            tmp_cache.cleanup()
+        else:
+            cache.prune()
+
+
+def _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_mime, album, progress, cache):
+    voices = _Voices(settings, script, cache)
+    items, jobs = _plan(script, settings, voices)
+    music = _Music_Library(settings, voices.target, voices.ceiling)
+    if settings.stingers:  # fail early on an unreadable stinger, before any synthesis
+        music.get("intro"), music.get("outro"), music.get("bed")
+    ch = settings.channels
+    total = len(jobs)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    synth = Synthesizer(cache, settings.workers)
+    clips = synth.stream(jobs, on_done=tick)
+    marks: list[tuple[str, int]] = []
+    cues: list[Cue] = []
+    mp3_path = out_dir / f"{slug}.mp3"
+    with atomic_path(mp3_path) as tmp:
+        encoder = mix.Encoder(tmp, ch, settings.kbps)
+        try:
+            for item in items:
+                if isinstance(item, _Mark):
+                    marks.append((item.title, encoder.frames))
+                elif isinstance(item, _Silence):
+                    encoder.write(mix.silence(item.seconds, ch))
+                elif isinstance(item, _Music):
+                    encoder.write(mix.to_pcm(music.get(item.name), ch))
+                elif isinstance(item, _Speech):
+                    pcm = next(clips)
+                    start = encoder.frames
+                    if item.over_bed and settings.stingers:
+                        voice = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+                        mixed, offset = _over_bed(voice, music.get("bed"), ch)
+                        mixed = mix.limit(mixed, voices.ceiling)
+                        start += offset
+                        encoder.write(mix.to_pcm(mixed, ch))
+                        length = len(voice)
+                    else:
+                        encoder.write(pcm if ch == 1 else mix.to_pcm(
+                            np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, ch))
+                        length = len(pcm) // 2
+                    cues.append(Cue(round(start / MASTER_RATE, 3), round((start + length) / MASTER_RATE, 3),
+                                    item.role, item.speaker, item.text))
+            loudness = encoder.finish()
+        except BaseException:
+            encoder.abort()
+            clips.close()
+            raise
+        frames = encoder.frames
+        duration = frames / MASTER_RATE
+        chapters = tuple(
+            ChapterMark(title, round(start / MASTER_RATE, 3),
+                        round((marks[i + 1][1] if i + 1 < len(marks) else frames) / MASTER_RATE, 3))
+            for i, (title, start) in enumerate(marks)
+        )
+        write_tags(tmp, TagInfo(
+            title=script.title,
+            artist=script.author,
+            album=album or script.author or "audiogen",
+            date=script.date,
+            comment=script.lede(),
+            duration_ms=int(round(duration * 1000)),
+            chapters=tuple(ChapterTag(c.title, int(round(c.start * 1000)), int(round(c.end * 1000)))
+                           for c in chapters),
+            cover=cover_bytes,
+            cover_mime=cover_mime,
+            language=_iso639_2(script.language),
+        ))
+        size = tmp.stat().st_size
+    if loudness is not None:
+        loudness = {k: (round(v, 1) if v is not None else None) for k, v in loudness.items()}
+    episode = Episode(
+        mp3=mp3_path, slug=slug, title=script.title, author=script.author, date=script.date,
+        language=script.language, description=script.lede(), duration=round(duration, 3), channels=ch,
+        bitrate=settings.kbps, bytes=size, chapters=chapters, cues=tuple(cues), loudness=loudness,
+        source_sha256=source_sha256,
+        voices={"narrator": voices.narrator.id, "quote": voices.quote.id,
+                **{f"cast:{k}": v.id for k, v in voices.cast.items()}},
+        rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    write_manifest(episode)
+    return episode
+
+
+def manifest_path(episode: Episode) -> Path:
+    return episode.mp3.with_name(f"{episode.slug}.episode.json")
+
+
+def write_manifest(episode: Episode) -> Path:
+    """Write the manifest and the transcript/chapter sidecars next to the MP3."""
+    from audiogen import transcripts
+
+    manifest = episode.to_manifest()
+    base = episode.mp3.with_suffix("")
+    atomic_write_text(base.with_name(base.name + ".vtt"), transcripts.to_vtt(manifest, episode.author or "Narrator"))
+    atomic_write_text(base.with_name(base.name + ".srt"), transcripts.to_srt(manifest, episode.author or "Narrator"))
+    atomic_write_text(base.with_name(base.name + ".chapters.json"),
+                      json.dumps(transcripts.to_json_chapters(manifest), ensure_ascii=False, indent=2) + "\n")
+    path = manifest_path(episode)
+    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+_ISO639 = {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld", "pt": "por",
+           "sv": "swe", "da": "dan", "no": "nor", "fi": "fin", "pl": "pol", "ru": "rus", "ja": "jpn", "zh": "zho"}
+
+
+def _iso639_2(lang: str) -> str:
+    return _ISO639.get((lang or "en").split("-")[0].lower(), "eng")
