@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from os import PathLike
 from pathlib import Path
-from typing import Callable, Match
+from re import Match
+from typing import Callable
 from xml.parsers import expat
 
 from audiogen.errors import ConfigError
