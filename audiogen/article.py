@@ -7,6 +7,7 @@ forms, related links...) removed because none of it should ever be read aloud.
 
 from __future__ import annotations
 
+import difflib
 import html as html_lib
 import re
 import sys
@@ -539,6 +540,11 @@ _SHARE_RE = re.compile(
     r"(facebook|twitter|linkedin|reddit|whatsapp|pinterest|email|x|threads)( [|\u2022\u00b7,/] ?(facebook|twitter|linkedin|reddit|whatsapp|pinterest|email|x|threads|print|copy link))+$)",
     re.I,
 )
+_NEWSLETTER_RE = re.compile(
+    r"\bnewsletters?\b.*\b(sign up|subscribe|keep up|inbox|delivered|daily|weekly|free|here)\b|"
+    r"\b(sign up|subscribe|keep up|get|delivered)\b.*\bnewsletters?\b",
+    re.I,
+)
 _RELATED_RE = re.compile(
     r"^(related( articles?| stories| posts| content| coverage| reading| links)?|read (more|also|next)|"
     r"see also|also read|more from\b|more on\b|more stories|recommended( for you| reading| stories)?|"
@@ -625,6 +631,8 @@ def _is_junk(text: str) -> bool:
     """Share prompts, ads, cookie notices, copyright lines: never read, wherever they are."""
     n = _words(text)
     if n <= 20 and _SHARE_RE.match(text):
+        return True
+    if n <= 16 and _NEWSLETTER_RE.search(text):
         return True
     if n <= 12 and _AD_RE.match(text):
         return True
@@ -1076,7 +1084,10 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
         raise
     except Exception:  # a failing extractor must not stop the fallback
         items = []
-    if not any(k != "h" for k, _ in items):
+    items = [(k, _collapse(t)) for k, t in items if _collapse(t)]
+    if any(k != "h" for k, _ in items):
+        items = _recover_headings(doc, items)
+    else:
         items = _lxml_items(doc)
     if not any(k != "h" for k, _ in items):
         raise InputError(f"{name} has no article text that could be extracted from the HTML; save the article's text instead")
@@ -1111,22 +1122,10 @@ def _html_meta(doc) -> dict:
                 return value
         return None
 
-    head_title = first('//meta[@property="og:title"]/@content') or first('//meta[@name="twitter:title"]/@content') \
-        or first("//title")
-    h1s = [_text_of(h) for h in doc.xpath("//body//h1")]
-    h1s = [h for h in h1s if h]
-    title = None
-    if head_title:
-        for h in h1s:
-            if _norm(h) and (_norm(h) in _norm(head_title) or _norm(head_title) in _norm(h)):
-                title = h
-                break
-    if title is None and len(h1s) == 1 and _words(h1s[0]) >= 2:
-        title = h1s[0]
-    if title is None and head_title:
-        title = _strip_site_name(head_title, first('//meta[@property="og:site_name"]/@content'))
-    if title is None and h1s:
-        title = h1s[0]
+    site = first('//meta[@property="og:site_name"]/@content')
+    heads = [t for t in (first('//meta[@property="og:title"]/@content'), first('//meta[@name="twitter:title"]/@content'),
+                         first("//head/title") or first("//title")) if t]
+    title = _choose_title(doc, heads, site)
     meta["title"] = title
     author = first('//meta[@name="author"]/@content') or first('//meta[@property="article:author"]/@content') \
         or first('//*[@rel="author"]')
@@ -1141,13 +1140,72 @@ def _html_meta(doc) -> dict:
     return meta
 
 
+def _similarity(a: str, b: str) -> float:
+    a, b = _bare(a), _bare(b)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    short, long_ = sorted((a, b), key=len)
+    if short in long_:
+        return len(short) / len(long_)
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _choose_title(doc, heads: list[str], site: str | None) -> str | None:
+    """The headline as shown on the page: the h1 (or headline element) that agrees with the
+    title the page declares in <title>/og:title, else that title without the site name."""
+    stripped = [_strip_site_name(h, site) for h in heads]
+    seen: set[str] = set()
+    for xpath in ("//body//h1", '//*[@itemprop="headline"]',
+                  '//body//*[contains(concat(" ", normalize-space(@class), " "), " headline ") or '
+                  'contains(@class, "entry-title") or contains(@class, "article-title") or '
+                  'contains(@class, "post-title") or contains(@class, "story-title")]',
+                  "//body//h2"):
+        best, best_score = None, 0.0
+        for el in doc.xpath(xpath):
+            if any(a.tag in ("nav", "footer", "aside") for a in el.iterancestors()):
+                continue
+            text = _text_of(el)
+            if not text or text in seen or _words(text) > 40:
+                continue
+            seen.add(text)
+            score = max((_similarity(text, h) for h in heads + stripped), default=0.0)
+            if score > best_score:
+                best, best_score = text, score
+        if best is not None and best_score >= (0.8 if xpath == "//body//h2" else 0.6):
+            return best
+    names = {_bare(site or "")} | {_bare(t) for t in doc.xpath("//meta[@name='application-name']/@content")}
+    stripped = [t for t in stripped if _bare(t) not in names and _words(t) >= 2]
+    h1s = [c for c in (_text_of(h) for h in doc.xpath("//body//article//h1 | //body//main//h1")) if c]
+    h1s += [c for c in (_text_of(h) for h in doc.xpath("//body//h1")) if c and c not in h1s]
+    h1s = [h for h in h1s if _words(h) >= 3 and _bare(h) not in names]
+    if h1s and (len(h1s) == 1 or not stripped):
+        return h1s[0]
+    if stripped:
+        return stripped[0]
+    return h1s[0] if h1s else None
+
+
 def _strip_site_name(title: str, site: str | None) -> str:
-    parts = re.split(r"\s+[|\u2013\u2014-]\s+", title)
-    if len(parts) > 1:
-        if site and _norm(parts[-1]) == _norm(site):
-            return " - ".join(parts[:-1]) if len(parts) > 2 else parts[0]
-        if _words(parts[-1]) <= 4 and _words(parts[0]) >= 3:
-            return parts[0]
+    """"Headline | Site - Tagline" -> "Headline"."""
+    if site and len(site) < len(title) and _bare(title).endswith(_bare(site)):
+        cut = title[: len(title) - len(site)] if title.endswith(site) else None
+        if cut is None:
+            idx = title.casefold().rfind(site.casefold()[:12])
+            cut = title[:idx] if idx > 0 else title
+        cut = cut.rstrip(" |-\u2013\u2014:\u00b7\u00bb")
+        if _words(cut) >= 2:
+            return cut
+    parts = re.split(r"\s+[|\u2013\u2014-]\s+|\s+[|\u00bb\u00b7:]{1,2}\s+(?=[^|]*$)", title)
+    if len(parts) < 2:
+        return title
+    if site:
+        for idx, part in enumerate(parts[1:], start=1):
+            if _bare(part) == _bare(site) or _bare(site) in _bare(part):
+                return " - ".join(parts[:idx])
+    if _words(parts[-1]) <= 4 and _words(parts[0]) >= 3:
+        return " - ".join(parts[:-1]) if len(parts) > 2 and _words(parts[-2]) > 4 else parts[0]
     return title
 
 
@@ -1269,6 +1327,40 @@ def _is_link_only(el) -> bool:
         return False
     text = _text_of(el)
     return _words(text) <= 15 and not text.endswith((".", "!", "?", ",", ";", ":", "\u201d", '"'))
+
+
+_CHROME_TAGS = {"nav", "aside", "footer", "form", "header", "figure", "figcaption", "button", "noscript"}
+
+
+def _recover_headings(doc, items: list[Item]) -> list[Item]:
+    """Put back h2-h4 headings the extractor dropped: a page heading that sits between two
+    paragraphs which follow each other in the extracted text is a section heading."""
+    have = {_bare(t) for k, t in items if k == "h"}
+    index: dict[str, int] = {}
+    for idx, (kind, text) in enumerate(items):
+        if kind != "h":
+            index.setdefault(_bare(text)[:80], idx)
+    stream: list[tuple[str, str]] = []  # ("h" | "p", text) in page order
+    for el in doc.iter("p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"):
+        if any(a.tag in _CHROME_TAGS for a in el.iterancestors()):
+            continue
+        text = _text_of(el)
+        if text:
+            stream.append(("h" if el.tag in ("h2", "h3", "h4") else "p", text))
+    inserts: list[tuple[int, str]] = []
+    for pos, (kind, text) in enumerate(stream):
+        if kind != "h" or _bare(text) in have or not 1 <= _words(text) <= 20:
+            continue
+        if _is_junk(text) or _RELATED_RE.match(text) or _TRUNCATE_RE.match(text) or _is_caption_anchor(text):
+            continue
+        before = next((index[_bare(t)[:80]] for k, t in reversed(stream[:pos]) if _bare(t)[:80] in index), None)
+        after = next((index[_bare(t)[:80]] for k, t in stream[pos + 1:] if _bare(t)[:80] in index), None)
+        if before is not None and after is not None and after == before + 1:
+            inserts.append((after, text))
+            have.add(_bare(text))
+    for at, text in sorted(inserts, key=lambda x: -x[0]):
+        items.insert(at, ("h", text))
+    return items
 
 
 def _lxml_items(doc) -> list[Item]:
