@@ -498,22 +498,49 @@ def clean_author(name: str | None) -> str | None:
     return name
 
 
+_CALENDAR_WORDS = set(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                                   "today", "tomorrow", "yesterday", "noon", "midnight", "then", "now", "far",
+                                   "contrast", "comparison", "law", "design", "default", "chance", "accident"}
+
+
+def _is_names(text: str) -> bool:
+    """One or more personal or agency names: "Jane Doe", "Jane Doe and Ann Lee", "Reuters"."""
+    names = [n for n in re.split(r"\s*(?:,|&|\band\b)\s*", text) if n]
+    if not names or len(names) > 4:
+        return False
+    for name in names:
+        if not _NAME_RE.match(name) or name.split()[0].casefold().rstrip(".") in _CALENDAR_WORDS:
+            return False
+    return True
+
+
 def parse_byline(line: str) -> tuple[str, str | None] | None:
     """(author, date) when ``line`` is a byline such as "By Jane Doe" or "Jane Doe | Staff writer"."""
     line = _collapse(line.strip("*_ "))
-    if not line or len(line) > 120:
+    if not line or _words(line) > 20:
         return None
     match = _BYLINE_RE.match(line)
     if match:
-        rest = match.group(1)
+        rest = match.group(1).strip()
         date = find_date(rest)
-        name = re.split(r"\s*(?:\||,|\u2014|\u2013|\s-\s|\bon\b|\bupdated\b|\bpublished\b)\s*", rest, maxsplit=1)[0]
-        name = name.strip(" .,:;")
-        if name and len(name.split()) <= 8 and name[0].isupper():
-            return name, date
-        return None
+        parts = re.split(r"\s*(?:\||\u2014|\u2013|\s-\s|\bon\b|\bupdated\b|\bpublished\b|\bposted\b|\u2022|\u00b7)\s*",
+                         rest, maxsplit=1, flags=re.I)
+        name, remainder = parts[0].strip(" .,:;"), (parts[1] if len(parts) > 1 else "")
+        if "," in name and (_ROLE_RE.search(name) or not re.search(r"\band\b|&", name)):
+            name, _, tail = name.partition(",")  # "Jane Doe, Staff Writer" / "Jane Doe, Reuters"
+            name, remainder = name.strip(), ""
+        if not _is_names(name):
+            # "By Jane Doe, Staff Writer": the last comma part may be a role
+            head, _, tail = name.rpartition(",")
+            if head and _is_names(head.strip()) and (_ROLE_RE.search(tail) or find_date(tail)):
+                name, remainder = head.strip(), tail + " " + remainder
+            else:
+                return None
+        if remainder.strip() and not (date or _ROLE_RE.search(remainder) or re.search(r"\d", remainder)):
+            return None
+        return name, date
     parts = re.split(r"\s*[|\u2022\u00b7]\s*|\s+[\u2013\u2014-]\s+|,\s+", line)
-    if len(parts) >= 2 and _NAME_RE.match(parts[0]) and len(parts[0].split()) >= 2:
+    if len(parts) >= 2 and _NAME_RE.match(parts[0]) and len(parts[0].split()) >= 2 and _is_names(parts[0]):
         rest = " ".join(parts[1:])
         if _ROLE_RE.search(rest) or find_date(rest):
             return parts[0], find_date(rest)
@@ -942,9 +969,10 @@ _LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
 _HR_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 
 
-def _parse_markdown(text: str) -> tuple[dict, list[Item]]:
-    """Markdown: front matter, ATX/setext headings, blockquotes, lists, paragraphs."""
-    meta, body = _front_matter(text)
+def _parse_markdown(text: str, header: bool = True) -> tuple[dict, list[Item]]:
+    """Markdown: front matter, ATX/setext headings, blockquotes, lists, paragraphs.
+    ``header`` False parses nested content (a blockquote): no title, byline or date."""
+    meta, body = _front_matter(text) if header else ({}, text)
     raw: list[tuple[str, str, int]] = []  # (kind, text, heading level)
     para: list[str] = []
     quote: list[str] = []
@@ -1022,10 +1050,12 @@ def _parse_markdown(text: str) -> tuple[dict, list[Item]]:
         value = _collapse(value)
         if not value:
             continue
-        if kind == "h" and "title" not in meta and not any(k != "h" for k, _ in items) and (level == 1 or not items):
+        if header and kind == "h" and "title" not in meta and not any(k != "h" for k, _ in items) and (level == 1 or not items):
             meta["title"] = value
             continue
         items.append((kind, value))
+    if not header:
+        return meta, items
     # Byline / date right after the title.
     while items and items[0][0] == "p" and _words(items[0][1]) <= 20:
         text0 = items[0][1]
@@ -1044,19 +1074,16 @@ def _parse_markdown(text: str) -> tuple[dict, list[Item]]:
             break
     if "title" not in meta and items:
         first_kind, first = items[0]
-        if _words(first) <= 20:
+        if first_kind == "p" and not _too_long_for_title(first) and len(items) > 1:
             meta["title"] = first
             items.pop(0)
     return meta, items
 
 
 def _md_blocks(text: str) -> list[tuple[str, str, int]]:
-    meta, items = _parse_markdown(text)
-    out: list[tuple[str, str, int]] = []
-    if meta.get("title"):
-        out.append(("p", meta["title"], 0))
-    out.extend((k, t, 0) for k, t in items)
-    return out
+    """The paragraphs of a blockquote's content (headings inside it are read as text)."""
+    _, items = _parse_markdown(text, header=False)
+    return [("p" if k == "h" else k, t, 0) for k, t in items]
 
 
 # ------------------------------------------------------------------ HTML

@@ -96,6 +96,28 @@ def test_txt_hash_heading_and_blockquote():
     assert art.sections[1].blocks[0] == Block("We will light it again, whatever it costs.", "blockquote")
 
 
+def test_txt_byline_lookalike_sentence_stays_in_the_text():
+    text = f"Harbour News Today\n\nBy Monday, the council will decide what to do with the tower.\n\n{BODY_1}\n"
+    art = parse_article(text, "txt")
+    assert art.author is None
+    assert texts(art)[0] == "By Monday, the council will decide what to do with the tower."
+
+
+def test_txt_list_of_short_questions_is_not_headings():
+    text = (f"A Title\n\n{BODY_1}\n\nAsk yourself three things:\n\nIs it needed?\n\nCan it wait?\n\n"
+            f"Who pays for it?\n\n{BODY_2}\n")
+    art = parse_article(text, "txt")
+    assert [s.heading for s in art.sections] == [None]
+    assert "Can it wait?" in texts(art)
+
+
+def test_txt_without_title_line_uses_the_first_sentence_and_keeps_the_paragraph():
+    text = "\n".join([BODY_1 + " " + BODY_2, BODY_3]) + "\n"
+    art = parse_article(text, "txt")
+    assert art.title == "The harbour council voted on Tuesday to restore the old\u2026"
+    assert texts(art) == [BODY_1 + " " + BODY_2, BODY_3]
+
+
 # ---------------------------------------------------------------- Markdown
 
 MD = f"""---
@@ -224,6 +246,26 @@ def test_html_tweet_blockquote_credit_is_narrated_without_handle_or_link():
     quote = [b for b in blocks if b.kind == "blockquote"]
     assert [b.text for b in quote] == ["The lamp is lit again tonight, come and see it"]
     assert Block("Harbour Mayor March 4, 2024") in blocks
+
+
+def test_html_title_is_the_h1_that_agrees_with_og_title():
+    html = (f"<html><head><title>Lamp Lit Again After Forty Years - Harbour Times</title>"
+            f"<meta property='og:site_name' content='Harbour Times'></head><body>"
+            f"<header><h1>Harbour Times</h1></header><article><h1>Lamp lit again after forty years</h1>"
+            f"<p>{BODY_1}</p><p>{BODY_2}</p></article></body></html>")
+    assert parse_article(html, "html").title == "Lamp lit again after forty years"
+    no_h1 = html.replace("<h1>Lamp lit again after forty years</h1>", "")
+    assert parse_article(no_h1, "html").title == "Lamp Lit Again After Forty Years"
+
+
+def test_html_bold_paragraph_heading_and_pull_quote():
+    html = (f"<html><body><article><h1>Big Title Words Here</h1><p>{BODY_1}</p>"
+            f"<p><strong>The Money Question</strong></p><p>{BODY_2}</p>"
+            f"<h2>the rest is expected to come from a regional heritage fund</h2><p>{BODY_3}</p>"
+            f"</article></body></html>")
+    art = parse_article(html, "html")
+    assert [s.heading for s in art.sections] == [None, "The Money Question"]
+    assert texts(art) == [BODY_1, BODY_2, BODY_3]
 
 
 def test_html_with_nothing_extractable_is_an_input_error():
