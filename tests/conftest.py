@@ -1,0 +1,98 @@
+"""Shared fixtures: an isolated clip cache and independent readers of the output
+(ffmpeg decodes audio and reads chapters; nothing here uses audiogen's own code)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory):
+    """One clip cache for the whole run, never the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AUDIOGEN_CACHE_DIR", str(tmp_path_factory.mktemp("clip-cache")))
+    yield
+    mp.undo()
+
+
+def ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def decode(path: Path, channels: int = 1) -> np.ndarray:
+    """Decode an MP3 fully with ffmpeg into float32 samples (frames, channels) at 44.1 kHz."""
+    out = subprocess.run([ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", str(channels),
+                          "-ar", "44100", "-"], capture_output=True, check=True)
+    assert out.stderr == b"", out.stderr.decode()
+    return (np.frombuffer(out.stdout, dtype="<i2").astype(np.float32) / 32768).reshape(-1, channels)
+
+
+def ffmpeg_chapters(path: Path) -> list[dict]:
+    """Chapters as ffmpeg's ID3 demuxer reads them (title, start, end in seconds)."""
+    out = subprocess.run([ffmpeg(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
+                         capture_output=True, text=True, check=True).stdout
+    chapters = []
+    for block in out.split("[CHAPTER]")[1:]:
+        fields = dict(re.findall(r"^(\w+)=(.*)$", block, re.M))
+        num, den = (int(x) for x in fields["TIMEBASE"].split("/"))
+        chapters.append({"title": fields.get("title", ""), "start": int(fields["START"]) * num / den,
+                         "end": int(fields["END"]) * num / den})
+    return chapters
+
+
+def ffmpeg_stream_info(path: Path) -> str:
+    return subprocess.run([ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+
+
+def ebur128(path: Path) -> dict[str, float]:
+    """Integrated loudness, LRA and true peak of a file, by ffmpeg's ebur128 filter."""
+    err = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a",
+                          "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True).stderr
+    summary = err[err.rfind("Summary:"):]
+    return {
+        "integrated": float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)),
+        "range": float(re.search(r"LRA:\s+(-?[\d.]+) LU", summary).group(1)),
+        "true_peak": float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)),
+    }
+
+
+def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess, as a user would."""
+    return subprocess.run([sys.executable, "-m", "audiogen", *args], capture_output=True, input=input,
+                          cwd=cwd, timeout=300)
+
+
+SHORT_ARTICLE = """# The Ferry at Dawn
+
+By Ada Pell
+
+The first ferry leaves at 6:15 every morning, and the captain has not missed a crossing in 12 years.
+
+## The Crossing
+
+Passengers drink coffee on the upper deck while gulls follow the wake.
+
+“We never cancel unless the wind tops forty knots,” said Captain Rosa Delgado. “People count on us.”
+
+## The Return
+
+By seven the boat is back, and the next crowd is already waiting on the pier.
+"""
+
+
+@pytest.fixture
+def short_article(tmp_path) -> Path:
+    p = tmp_path / "ferry.md"
+    p.write_text(SHORT_ARTICLE, encoding="utf-8")
+    return p
