@@ -67,7 +67,8 @@ class Segment:
         object.__setattr__(self, "text", clean_line(self.text))
         object.__setattr__(self, "speech", clean_line(self.speech) or clean_line(self.text))
         if self.speaker is not None:
-            object.__setattr__(self, "speaker", clean_line(self.speaker).replace("]", ")") or None)
+            speaker = clean_line(self.speaker).replace("]", ")") if self.role == QUOTE else ""
+            object.__setattr__(self, "speaker", speaker or None)
         if self.pause is not None:
             object.__setattr__(self, "pause", round(float(self.pause), 3))
 

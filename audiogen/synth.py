@@ -26,7 +26,7 @@ import numpy as np
 from audiogen.errors import AudiogenError, EngineError
 from audiogen.tts import Voice, get_engine
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 _MAGIC = b"AGC2"
 _HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
 DEFAULT_CACHE_CAP_MB = 1024
@@ -166,13 +166,16 @@ def render_clip(job: Job) -> bytes:
     return mix.to_pcm(x, 1)
 
 
-def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), keep_s: float = 0.02) -> np.ndarray:
-    """Drop the engine's leading/trailing silence; audiogen adds its own, measured pauses."""
+def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), lead_s: float = 0.005,
+                  tail_s: float = 0.02) -> np.ndarray:
+    """Drop the engine's leading/trailing silence; audiogen adds its own, measured pauses.
+
+    The lead kept is only the fade-in, so a chapter's sound starts where its CHAP frame says.
+    """
     loud = np.flatnonzero(np.abs(x) > threshold)
     if len(loud) == 0:
         return x[:0]
-    keep = int(keep_s * 44100)
-    return x[max(0, loud[0] - keep): loud[-1] + keep + 1]
+    return x[max(0, loud[0] - int(lead_s * 44100)): loud[-1] + int(tail_s * 44100) + 1]
 
 
 # --------------------------------------------------------------- worker side

@@ -38,15 +38,17 @@ def decode(path: Path, channels: int = 1) -> np.ndarray:
 
 
 def ffmpeg_chapters(path: Path) -> list[dict]:
-    """Chapters as ffmpeg's ID3 demuxer reads them (title, start, end in seconds)."""
-    out = subprocess.run([ffmpeg(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
-                         capture_output=True, text=True, check=True).stdout
+    """Chapters as ffmpeg's ID3 demuxer reads them (title, start, end in seconds).
+
+    Parsed from ``ffmpeg -i``'s listing: its ffmetadata *output* shifts chapter
+    times by the stream's start offset (the MP3 encoder delay).
+    """
+    err = subprocess.run([ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
     chapters = []
-    for block in out.split("[CHAPTER]")[1:]:
-        fields = dict(re.findall(r"^(\w+)=(.*)$", block, re.M))
-        num, den = (int(x) for x in fields["TIMEBASE"].split("/"))
-        chapters.append({"title": fields.get("title", ""), "start": int(fields["START"]) * num / den,
-                         "end": int(fields["END"]) * num / den})
+    for m in re.finditer(r"Chapter #\d+:\d+: start (-?[\d.]+), end (-?[\d.]+)\n"
+                         r"(?:\s+Metadata:\n\s+title\s+: (.*)\n)?", err):
+        chapters.append({"title": (m.group(3) or "").strip(), "start": float(m.group(1)),
+                         "end": float(m.group(2))})
     return chapters
 
 

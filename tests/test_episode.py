@@ -1,0 +1,123 @@
+"""Rendered audio checked with independent readers: chapter positions found in the
+decoded MP3, loudness and true peak measured by ffmpeg's ebur128."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+from audiogen.episode import render
+from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
+from audiogen.settings import Pauses, RenderSettings
+from conftest import decode, ebur128, ffmpeg, ffmpeg_chapters
+
+
+def _seg(role, text, end=True):
+    return Segment(role, text, text, paragraph_end=end)
+
+
+SCRIPT = Script(
+    title="Signals at Sea",
+    author="Lee Varga",
+    chapters=(
+        Chapter("Signals at Sea", (
+            _seg(NARRATOR, "Lighthouses once used clockwork to turn their lamps, and keepers wound them by hand.", False),
+            _seg(QUOTE, "You learned the rhythm of every light on the coast before you learned to read a chart.", False),
+            _seg(NARRATOR, "an old keeper remembered."),
+            _seg(NARRATOR, "Today most of the lamps run on their own, watched from a control room far inland."),
+        )),
+        Chapter("Fog Horns", (
+            _seg(NARRATOR, "In thick fog the light is useless, so the horn takes over, sounding every thirty seconds."),
+            _seg(QUOTE, "On a bad night it would go from dusk until the sun came up, and nobody on the island slept."),
+        )),
+        Chapter("The Last Keepers", (
+            _seg(NARRATOR, "The last keepers left the rock in the spring, and the door was locked behind them."),
+        )),
+    ),
+)
+
+
+def _onsets(audio: np.ndarray, min_gap_s: float, threshold_db: float = -65.0) -> list[float]:
+    """Times where sound starts after at least ``min_gap_s`` of silence."""
+    env = np.abs(audio).max(axis=1)
+    loud = np.flatnonzero(env > 10 ** (threshold_db / 20))
+    gaps = np.flatnonzero(np.diff(loud) > min_gap_s * 44100)
+    return [loud[i + 1] / 44100 for i in gaps]
+
+
+@pytest.fixture(scope="module")
+def mono(tmp_path_factory):
+    # long section pauses make each chapter start an unmistakable onset after silence
+    settings = RenderSettings(stingers=False, pauses=Pauses(section=2.5, paragraph=0.6, title=1.0))
+    return render(SCRIPT, tmp_path_factory.mktemp("mono"), settings)
+
+
+def test_chapter_starts_match_decoded_audio_within_30ms(mono):
+    chapters = ffmpeg_chapters(mono.mp3)
+    assert [c["title"] for c in chapters] == ["Intro", "Signals at Sea", "Fog Horns", "The Last Keepers", "Outro"]
+    audio = decode(mono.mp3)
+    onsets = _onsets(audio, min_gap_s=2.0)
+    # chapters 2..4 each begin with a heading read after a 2.5 s section pause; the outro too
+    for chap in chapters[2:]:
+        nearest = min(onsets, key=lambda t: abs(t - chap["start"]))
+        assert abs(nearest - chap["start"]) < 0.030, (chap, nearest)
+    # the first sound is the title read at the very start of the Intro chapter
+    first = np.flatnonzero(np.abs(audio[:, 0]) > 10 ** (-65 / 20))[0] / 44100
+    assert first - chapters[0]["start"] < 0.030
+
+
+def test_cues_match_decoded_audio(mono):
+    audio = decode(mono.mp3)
+    env = np.abs(audio[:, 0])
+    for cue in mono.cues:
+        a, b = int(cue.start * 44100), int(cue.end * 44100)
+        assert env[a:b].max() > 0.05, cue
+        before = env[max(0, a - 2000):max(0, a - 900)]
+        assert before.size == 0 or before.max() < 0.01, cue  # silence right before each cue
+
+
+def test_mono_loudness_and_true_peak(mono):
+    m = ebur128(mono.mp3)
+    assert m["integrated"] == pytest.approx(-19.0, abs=1.0)
+    assert m["true_peak"] <= -1.0
+    assert mono.loudness["integrated"] == pytest.approx(m["integrated"], abs=0.5)
+
+
+def _cue_loudness(ep, role: str) -> float:
+    """Loudness of all cues of one role, cut from the decoded MP3 and measured by ffmpeg."""
+    audio = decode(ep.mp3)
+    parts = [audio[int(c.start * 44100):int(c.end * 44100), 0] for c in ep.cues if c.role == role]
+    pcm = (np.concatenate(parts) * 32767).astype("<i2").tobytes()
+    err = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", "44100", "-ac", "1",
+                          "-i", "-", "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
+                         input=pcm, capture_output=True).stderr.decode()
+    import re
+
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
+
+
+def test_voices_level_matched(mono):
+    assert abs(_cue_loudness(mono, NARRATOR) - _cue_loudness(mono, QUOTE)) <= 1.0
+
+
+def test_stereo_with_stingers(tmp_path):
+    ep = render(SCRIPT, tmp_path, RenderSettings(channels=2))
+    info = subprocess.run([ffmpeg(), "-hide_banner", "-i", str(ep.mp3)], capture_output=True, text=True).stderr
+    assert "stereo" in info and "128 kb/s" in info and "44100 Hz" in info
+    m = ebur128(ep.mp3)
+    assert m["integrated"] == pytest.approx(-16.0, abs=1.0)
+    assert m["true_peak"] <= -1.0
+    # the intro stinger (before the title read) is level-matched to the speech
+    audio = decode(ep.mp3, channels=2)
+    title = next(c for c in ep.cues if c.role == "title")
+    intro = audio[: int((title.start - 1.3) * 44100)]
+    pcm = (intro * 32767).astype("<i2").tobytes()
+    err = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", "44100", "-ac", "2",
+                          "-i", "-", "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
+                         input=pcm, capture_output=True).stderr.decode()
+    import re
+
+    intro_lufs = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
+    assert intro_lufs == pytest.approx(-16.0, abs=1.0)
