@@ -73,6 +73,8 @@ def _render_options(f):
                      help="Folder for the episode files (default: output/)."),
         click.option("--show", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Render into a show folder and update its feed."),
+        click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Take render defaults from the [render] table of this podcast.toml."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the episode."),
     ]
@@ -99,6 +101,26 @@ def _settings(base, opts: dict[str, Any]):
         "cache": False if opts.get("no_cache") else None,
     }
     return base.merged(overrides)
+
+
+def _resolve(opts: dict[str, Any]):
+    """(show or None, settings): defaults < --config or the show's [render] table < flags."""
+    from audiogen.settings import RenderSettings
+
+    show = None
+    base = RenderSettings()
+    if opts.get("show") is not None:
+        from audiogen.show import load_show
+
+        show = load_show(opts["show"])
+        base = show.render
+    if opts.get("config") is not None:
+        from audiogen.show import load_render_settings
+
+        base = load_render_settings(opts["config"])
+    settings = _settings(base, opts)
+    _check_inputs(settings)
+    return show, settings
 
 
 def _check_inputs(settings) -> None:
@@ -143,17 +165,8 @@ def _progress(quiet: bool):
 
 def _render_and_report(script, opts: dict[str, Any], source_sha256: str | None) -> None:
     from audiogen.episode import manifest_path, render
-    from audiogen.settings import RenderSettings
 
-    show = None
-    base = RenderSettings()
-    if opts.get("show") is not None:
-        from audiogen.show import load_show
-
-        show = load_show(opts["show"])
-        base = show.render
-    settings = _settings(base, opts)
-    _check_inputs(settings)
+    show, settings = _resolve(opts)
     out_dir = opts.get("output") or Path("output")
     album = None
     slug = None
@@ -213,9 +226,7 @@ def episode(article: str, **opts: Any) -> None:
     """
     import hashlib
 
-    from audiogen.settings import RenderSettings
-
-    settings = _settings(RenderSettings(), opts)
+    _, settings = _resolve(opts)
     script = _read_article_script(article, _load_lexicon(settings))
     digest = None
     if article != "-":

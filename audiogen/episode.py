@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -103,11 +104,12 @@ class Episode:
 
 @dataclass(frozen=True)
 class _Speech:
-    job: int
+    jobs: tuple[int, ...]  # one clip per sentence when a sentence pause is set, else one
     role: str
     speaker: str | None
     text: str
     over_bed: bool = False
+    gap: float = 0.0  # silence between the sentences
 
 
 @dataclass(frozen=True)
@@ -180,8 +182,10 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
     jobs: list[Job] = []
 
     def speak(voice: Voice, speech: str, role: str, speaker: str | None, text: str, over_bed: bool = False) -> None:
-        jobs.append(voices.job(voice, speech))
-        items.append(_Speech(len(jobs) - 1, role, speaker, text, over_bed))
+        parts = _sentences(speech) if p.sentence > 0 and not over_bed else [speech]
+        first = len(jobs)
+        jobs.extend(voices.job(voice, part) for part in parts)
+        items.append(_Speech(tuple(range(first, len(jobs))), role, speaker, text, over_bed, p.sentence))
 
     lang = script.language
     intro_text = script.title + (f". By {script.author}." if script.author else ".")
@@ -221,6 +225,14 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
     else:
         items.append(_Silence(1.0))
     return items, jobs
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")
+
+
+def _sentences(text: str) -> list[str]:
+    """Split spoken text at sentence ends (abbreviations are already expanded by speech.py)."""
+    return [p for p in _SENTENCE_END.split(text) if p.strip()] or [text]
 
 
 # ------------------------------------------------------------------ music
@@ -357,6 +369,8 @@ def _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_m
                     encoder.write(mix.to_pcm(music.get(item.name), ch))
                 elif isinstance(item, _Speech):
                     pcm = next(clips)
+                    for _ in item.jobs[1:]:
+                        pcm += mix.silence(item.gap, 1) + next(clips)
                     start = encoder.frames
                     if item.over_bed and settings.stingers:
                         voice = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0

@@ -17,7 +17,7 @@ from audiogen.errors import ConfigError
 class Pauses:
     """Silence in seconds inserted between pieces of narration."""
 
-    sentence: float = 0.0  # added to the engine's own sentence pause
+    sentence: float = 0.0  # 0 = the engine's own pause; else the silence between sentences
     paragraph: float = 0.7
     section: float = 1.6
     quote: float = 0.25  # before and after a switch to/from the quote voice

@@ -343,6 +343,24 @@ def _render_settings(table: Any, show_dir: Path, path: Path, text: str) -> Rende
     return from_mapping(table, base=show_dir, source=f"{path}: [render]")
 
 
+def load_render_settings(config_path: Path | str) -> RenderSettings:
+    """The ``[render]`` table of a podcast.toml used outside a show (``--config``), validated."""
+    path = Path(config_path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return _render_settings(data.get("render", {}), path.parent, path, text)
+
+
 def read_config_text(show_dir: Path) -> tuple[Path, str, dict[str, Any]]:
     """Read and parse podcast.toml; a missing file or a TOML syntax error is a ConfigError."""
     path = show_dir / CONFIG_NAME

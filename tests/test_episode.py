@@ -121,3 +121,33 @@ def test_stereo_with_stingers(tmp_path):
 
     intro_lufs = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
     assert intro_lufs == pytest.approx(-16.0, abs=1.0)
+
+
+def test_sentence_pause_from_config_lengthens_multi_sentence_segments(tmp_path):
+    script = Script(title="Two", chapters=(Chapter("Two", (
+        _seg(NARRATOR, "The tide came in. The boats rose with it. Then the wind turned."),)),))
+    plain = render(script, tmp_path / "a", RenderSettings(stingers=False))
+    cfg = tmp_path / "podcast.toml"
+    cfg.write_text("[render]\nstingers = false\n\n[render.pauses]\nsentence = 0.8\n")
+    from audiogen.show import load_render_settings
+
+    paused = render(script, tmp_path / "b", load_render_settings(cfg))
+    def gaps(ep):
+        cue = [c for c in ep.cues if c.role == NARRATOR][0]
+        audio = decode(ep.mp3)[int(cue.start * 44100):int(cue.end * 44100), 0]
+        loud = np.flatnonzero(np.abs(audio) > 10 ** (-60 / 20))
+        return [g / 44100 for g in np.diff(loud) if g > 0.2 * 44100]
+
+    # eSpeak's own sentence pause is shorter; with the setting, each of the two breaks is ~0.8 s of silence
+    assert all(g < 0.6 for g in gaps(plain))
+    assert [round(g, 1) for g in gaps(paused)] == [pytest.approx(0.8, abs=0.1)] * 2
+
+
+def test_bad_config_names_line_and_key(tmp_path):
+    from audiogen.errors import ConfigError
+    from audiogen.show import load_render_settings
+
+    cfg = tmp_path / "podcast.toml"
+    cfg.write_text("[render]\nrate = 175\nchannels = 5\n")
+    with pytest.raises(ConfigError, match=r"line 3.*channels"):
+        load_render_settings(cfg)
