@@ -344,17 +344,14 @@ def main(argv: list[str] | None = None) -> None:
         pass
     try:
         cli.main(args=argv, prog_name="audiogen", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Interrupted.", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Interrupted: nothing was changed; run the command again to finish.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted: nothing was published; run the command again to finish.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
     except AudiogenError as exc:
         if debug:
             traceback.print_exc()

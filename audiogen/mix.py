@@ -152,7 +152,9 @@ class Encoder:
     @staticmethod
     def _spawn(cmd: list[str]) -> subprocess.Popen:
         try:
-            return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            # Own session: a Ctrl-C reaches audiogen only, which then stops the encoder cleanly.
+            return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    start_new_session=True)
         except OSError as exc:
             raise AudioError(f"could not start ffmpeg: {exc}") from None
 

@@ -185,6 +185,9 @@ _worker_cache: ClipCache | None = None
 
 def _worker_init(cache_root: str, quiet_fd: bool) -> None:
     global _worker_cache
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     _worker_cache = ClipCache(Path(cache_root))
     if quiet_fd:
         # Engines print on stdout; the parent's stdout may carry --json.
