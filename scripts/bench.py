@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""Benchmark audiogen against the encoder floor and a straightforward script (issue 5).
+
+One invocation generates long articles (seeded, made-up English prose), then measures:
+- floor: a bare ffmpeg encode of a WAV as long as audiogen's output, with the exact
+  encoder command audiogen uses (taken from ``audiogen.mix.Encoder``);
+- naive: ``scripts/naive_render.py`` (pyttsx3 per paragraph, pydub ``+=``, export);
+- cold: ``audiogen episode`` with an empty clip cache;
+- edit: ``audiogen episode`` again after one paragraph was edited (warm cache);
+- ``audiogen --help`` start time.
+Peak memory is read per process from /proc/<pid>/status (VmHWM, exact high-water
+mark) for the command and all its descendants, polled every 20 ms; the sum of
+VmRSS over the process tree is sampled too.
+
+    python scripts/bench.py                 # 8,000 and 60,000 words (naive at 8k only)
+    python scripts/bench.py --quick         # 2,000 words smoke run
+    python scripts/bench.py --naive-all     # the naive script at every length (slow)
+    python scripts/bench.py --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# ------------------------------------------------------------------ text generator
+
+_NAMES = ["Maria Okafor", "Tomas Lindqvist", "Priya Raman", "Daniel Achterberg", "Hannah Ueda", "Samuel Brightwater",
+          "Leonie Fischer", "Kwame Mensah", "Ines Carvalho", "Arthur Penhallow", "Yusuf Demir", "Clara Whitcombe"]
+_ROLES = ["a hydrologist at the regional water board", "the mayor", "a retired ferry captain", "an economist",
+          "the head of the parents' association", "a structural engineer", "the owner of the corner bakery",
+          "a historian who has written about the valley", "a nurse on the night shift", "the project manager"]
+_PLACES = ["Harwick", "the river delta", "Eastmoor", "the old mill district", "Port Alder", "the northern plateau",
+           "Kessel Bay", "the market square", "Bramley Junction", "the harbour front"]
+_SUBJECTS = ["the council", "the new bridge", "the farmers' cooperative", "the night train", "the library",
+             "the water authority", "the school board", "the fishing fleet", "the hospital", "the museum",
+             "the local newspaper", "the ferry service", "the housing association", "the weather station"]
+_VERBS = ["approved", "postponed", "rebuilt", "questioned", "expanded", "measured", "abandoned", "restored",
+          "financed", "criticised", "studied", "reopened", "replaced", "welcomed", "delayed"]
+_OBJECTS = ["a plan to widen the canal", "the budget for next year", "the flood defences", "a survey of the coast",
+            "the timetable", "two new classrooms", "the heating system", "a long-term lease", "the storm drains",
+            "a pilot project for electric buses", "the old signal box", "a programme of evening classes"]
+_ADVERBS = ["quietly", "slowly", "unexpectedly", "after a long debate", "once again", "at last", "in the end",
+            "without much fuss", "despite the cost", "for the first time"]
+_CLAUSES = ["although nobody could agree on the details", "which surprised almost everyone",
+            "because the winter had been unusually wet", "as the deadline approached",
+            "while the rest of the town watched", "even though the numbers did not quite add up",
+            "after years of argument", "before the summer crowds arrived"]
+_OPENERS = ["In the spring,", "By the end of the decade,", "For most residents,", "On paper,", "Today,",
+            "Not long ago,", "In practice,", "According to the minutes,", "Still,", "Meanwhile,"]
+_QUOTES = ["We have waited long enough, and people deserve an answer", "Nobody here wants to be the last to know",
+           "It is not a question of money, it is a question of time", "I have seen three floods in this street",
+           "The numbers tell one story and the neighbours tell another", "If we do nothing, the river decides for us",
+           "We made mistakes, and we will fix them", "This is the most important vote in a generation"]
+_HEADINGS = ["The Long Winter", "What the Records Show", "A Town Divided", "Counting the Cost", "The View from the Harbour",
+             "Old Promises", "Building Again", "Voices from the Market", "The Numbers", "What Comes Next",
+             "A Question of Trust", "The Night Shift", "Lessons from Elsewhere", "The Second Vote", "After the Storm"]
+
+
+def _number(rng: random.Random) -> str:
+    kind = rng.randrange(6)
+    if kind == 0:
+        return f"{rng.randint(2, 98)} percent"
+    if kind == 1:
+        return f"${rng.randint(1, 90)}.{rng.randint(1, 9)} million"
+    if kind == 2:
+        return f"{rng.randint(1000, 99999):,} people"
+    if kind == 3:
+        return f"in {rng.randint(1952, 2024)}"
+    if kind == 4:
+        return f"{rng.randint(2, 40)} kilometres"
+    return f"on {rng.choice(['March', 'June', 'October', 'January'])} {rng.randint(1, 28)}"
+
+
+def _sentence(rng: random.Random) -> str:
+    s = f"{rng.choice(_OPENERS)} {rng.choice(_SUBJECTS)} {rng.choice(_ADVERBS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)}"
+    r = rng.random()
+    if r < 0.35:
+        s += f", {rng.choice(_CLAUSES)}"
+    elif r < 0.6:
+        s += f" {_number(rng)}"
+    if rng.random() < 0.25:
+        s += f" in {rng.choice(_PLACES)}"
+    return s + "."
+
+
+def _quote(rng: random.Random) -> str:
+    name, role = rng.choice(_NAMES), rng.choice(_ROLES)
+    return f"\u201c{rng.choice(_QUOTES)},\u201d said {name}, {role}."
+
+
+def generate_article(words: int, seed: int = 5) -> str:
+    """Markdown article of about ``words`` words: title, byline, sections, paragraphs, quotes, numbers."""
+    rng = random.Random(seed)
+    out = [f"# The River and the Town: A Report in {words:,} Words", "", f"By {rng.choice(_NAMES)}", ""]
+    count = 0
+    section = 0
+    while count < words:
+        if section == 0 or rng.random() < 0.12:
+            out += [f"## {_HEADINGS[section % len(_HEADINGS)]}" + (f" {section // len(_HEADINGS) + 1}" if section >= len(_HEADINGS) else ""), ""]
+            section += 1
+        sentences = [_quote(rng) if rng.random() < 0.15 else _sentence(rng) for _ in range(rng.randint(3, 7))]
+        para = " ".join(sentences)
+        out += [para, ""]
+        count += len(para.split())
+    return "\n".join(out)
+
+
+def edit_one_paragraph(text: str) -> str:
+    """Change one word of the paragraph nearest the middle (what a user fixing a typo does)."""
+    blocks = text.split("\n\n")
+    mid = len(blocks) // 2
+    while blocks[mid].startswith("#"):
+        mid += 1
+    blocks[mid] = blocks[mid].replace(" the ", " that very ", 1)
+    return "\n\n".join(blocks)
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return 0.0
+    f = stat[stat.rfind(b")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / _TICKS
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _status_kb(pid: int) -> tuple[int, int, str]:
+    """(VmHWM kB, VmRSS kB, name) of a live process, or zeros."""
+    hwm = rss = 0
+    name = "?"
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Name:"):
+                    name = line.split(None, 1)[1].strip()
+    except OSError:
+        pass
+    return hwm, rss, name
+
+
+@dataclass
+class Run:
+    wall: float
+    rc: int
+    stdout: str
+    stderr: str
+    parent_mb: float  # peak RSS of the command's own process
+    child_mb: float  # largest peak RSS of any descendant
+    child_name: str
+    tree_mb: float  # largest sum of RSS over the whole tree at one instant
+    cpu_s: float  # user + system CPU of the whole tree (last sample of each process)
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float = 0.02) -> Run:
+    """Run ``cmd``, timing it and polling the memory of it and every descendant."""
+    hwm: dict[int, tuple[int, str]] = {}
+    cpu: dict[int, float] = {}
+    tree_peak = 0
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda k=k, s=s: out.__setitem__(k, s.read()), daemon=True)
+               for k, s in (("out", proc.stdout), ("err", proc.stderr))]
+    for t in readers:
+        t.start()
+    while proc.poll() is None:
+        kids = _children_map()
+        todo, tree, total = [proc.pid], [], 0
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(kids.get(pid, ()))
+        for pid in tree:
+            h, r, name = _status_kb(pid)
+            c = _cpu_s(pid)
+            if c:
+                cpu[pid] = max(c, cpu.get(pid, 0.0))
+            if h:
+                hwm[pid] = (max(h, hwm.get(pid, (0, ""))[0]), name)
+            total += r
+        tree_peak = max(tree_peak, total)
+        time.sleep(poll)
+    wall = time.perf_counter() - t0
+    for t in readers:
+        t.join()
+    total_cpu = sum(cpu.values())  # each process's own CPU at its last sample (misses < 20 ms each)
+    parent = hwm.pop(proc.pid, (0, ""))[0]
+    child_kb, child_name = max(hwm.values(), default=(0, ""))
+    return Run(wall, proc.returncode, out.get("out", b"").decode("utf-8", "replace"),
+               out.get("err", b"").decode("utf-8", "replace"), parent / 1024, child_kb / 1024, child_name,
+               tree_peak / 1024, total_cpu)
+
+
+def encoder_command(out_path: Path, channels: int = 1, kbps: int = 64) -> list[str]:
+    """The exact ffmpeg command line audiogen's Encoder runs (read from a live instance)."""
+    from audiogen import mix
+
+    enc = mix.Encoder(out_path, channels, kbps, measure=False)
+    cmd = list(enc._enc.args)
+    enc.abort()
+    out_path.unlink(missing_ok=True)
+    return cmd
+
+
+def floor_command(cmd: list[str], wav: Path) -> list[str]:
+    """Encoder command reading ``wav`` instead of raw PCM on stdin, same codec options."""
+    i = cmd.index("-f")  # the input format options precede "-i pipe:0"
+    j = cmd.index("pipe:0")
+    return [*cmd[:i], "-i", str(wav), *cmd[j + 1:]]
+
+
+# ------------------------------------------------------------------ the cases
+
+
+@dataclass
+class Row:
+    case: str
+    words: int
+    audio_s: float
+    wall_s: float
+    ratio: float | None
+    x_realtime: float
+    parent_mb: float
+    child_mb: float
+    tree_mb: float
+    cpu_s: float
+    note: str = ""
+
+
+@dataclass
+class Report:
+    machine: dict
+    rows: list[Row] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
+
+
+def _ffmpeg() -> str:
+    from audiogen.ffmpeg import ffmpeg_exe
+
+    return ffmpeg_exe()
+
+
+def _duration(mp3: Path) -> float:
+    err = subprocess.run([_ffmpeg(), "-hide_banner", "-i", str(mp3), "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    times = re.findall(r"time=(\d+):(\d+):([\d.]+)", err)
+    h, m, s = times[-1]
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def machine_info() -> dict:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    except (OSError, AttributeError):
+        mem_kb = 0
+    ff = subprocess.run([_ffmpeg(), "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {"nproc": os.cpu_count(), "cpu": model, "ram_gb": round(mem_kb / 1024 / 1024, 1),
+            "loadavg_at_start": os.getloadavg()[0], "python": platform.python_version(), "kernel": platform.release(), "ffmpeg": ff}
+
+
+def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras: bool, log) -> None:
+    text = generate_article(words)
+    art = work / f"article-{words}.md"
+    art.write_text(text, encoding="utf-8")
+    nwords = len(text.split())
+    env = dict(os.environ)
+    env["AUDIOGEN_CACHE_DIR"] = str(work / f"cache-{words}")
+    shutil.rmtree(env["AUDIOGEN_CACHE_DIR"], ignore_errors=True)
+    out_dir = work / f"out-{words}"
+    ag = [sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(out_dir), "--json", "-q"]
+
+    log(f"[{words}] audiogen cold ...")
+    cold = run_measured(ag, env)
+    if cold.rc != 0:
+        raise SystemExit(f"audiogen failed ({cold.rc}): {cold.stderr.strip()[-500:]}")
+    data = json.loads(cold.stdout)
+    mp3 = Path(data["mp3"])
+    audio = float(data["duration"])
+
+    log(f"[{words}] floor: decode to WAV (untimed), encode with audiogen's encoder settings ...")
+    wav = work / f"floor-{words}.wav"
+    subprocess.run([_ffmpeg(), "-v", "error", "-y", "-i", str(mp3), "-ac", "1", "-ar", "44100", str(wav)], check=True)
+    enc = encoder_command(work / "probe.mp3")
+    floor_mp3 = work / f"floor-{words}.mp3"
+    floor = run_measured(floor_command(enc, wav)[:-1] + [str(floor_mp3)])
+    if floor.rc != 0:
+        raise SystemExit(f"floor encode failed: {floor.stderr[-300:]}")
+
+    def row(case: str, r: Run, secs: float, note: str = "") -> Row:
+        return Row(case, nwords, round(secs, 1), round(r.wall, 2), round(r.wall / floor.wall, 2),
+                   round(secs / r.wall, 1), round(r.parent_mb, 1), round(r.child_mb, 1), round(r.tree_mb, 1),
+                   round(r.cpu_s, 1), note)
+
+    report.rows.append(row("floor: bare ffmpeg encode", floor, audio, " ".join(enc[enc.index("-c:a"):enc.index("-write_xing")])))
+    report.rows.append(row("audiogen cold", cold, audio, f"largest child: {cold.child_name}"))
+
+    log(f"[{words}] audiogen after a one-paragraph edit ...")
+    art.write_text(edit_one_paragraph(text), encoding="utf-8")
+    warm = run_measured(ag, env)
+    if warm.rc != 0:
+        raise SystemExit(f"audiogen (edit) failed: {warm.stderr[-300:]}")
+    report.rows.append(row("audiogen one-paragraph edit", warm, audio,
+                           f"{warm.wall / cold.wall:.0%} of cold"))
+    art.write_text(text, encoding="utf-8")
+
+    if naive:
+        log(f"[{words}] naive script ...")
+        naive_mp3 = work / f"naive-{words}.mp3"
+        nv = run_measured([sys.executable, str(HERE / "naive_render.py"), str(art), str(naive_mp3)])
+        if nv.rc != 0:
+            raise SystemExit(f"naive script failed: {nv.stderr[-300:]}")
+        report.rows.append(row("naive script", nv, _duration(naive_mp3), f"largest child: {nv.child_name}"))
+
+    if extras:
+        log(f"[{words}] extras: encoder settings, meter, upsampling ...")
+        ex: dict[str, float] = {}
+        for q in (0, 2, 5, 7, 9):
+            c = floor_command(enc, wav)
+            c[c.index("-compression_level") + 1] = str(q)
+            ex[f"encode compression_level {q} s"] = round(run_measured(c[:-1] + [str(work / "q.mp3")]).wall, 2)
+        meter = [_ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-i", str(wav),
+                 "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"]
+        ex["ebur128 meter (true peak) s"] = round(run_measured(meter).wall, 2)
+        meter[meter.index("-af") + 1] = "ebur128=framelog=quiet:peak=sample"
+        ex["ebur128 meter (sample peak) s"] = round(run_measured(meter).wall, 2)
+        ex.update(_dsp_costs(wav))
+        report.extras[str(words)] = ex
+
+
+def _dsp_costs(wav: Path) -> dict[str, float]:
+    """CPU seconds of the renderer's per-clip DSP on this much audio, in 5 s clips."""
+    import numpy as np
+
+    from audiogen import mix
+
+    raw = subprocess.run([_ffmpeg(), "-v", "error", "-i", str(wav), "-ar", "22050", "-f", "s16le", "-"],
+                         capture_output=True, check=True).stdout
+    x22 = np.frombuffer(raw, dtype="<i2")
+    clip = 22050 * 5
+    t0 = time.process_time()
+    masters = [mix.to_master(x22[i:i + clip], 22050) for i in range(0, len(x22), clip)]
+    up = time.process_time() - t0
+    t0 = time.process_time()
+    for m in masters:
+        mix.fade_edges(mix.limit(m * np.float32(1.4), -2.5))
+    lim = time.process_time() - t0
+    t0 = time.process_time()
+    for m in masters:
+        mix.to_pcm(m, 1)
+    pcm = time.process_time() - t0
+    return {"upsample 22.05->44.1 kHz (CPU s)": round(up, 2), "limiter+fades, +3 dB hot (CPU s)": round(lim, 2),
+            "float->s16 (CPU s)": round(pcm, 2)}
+
+
+def help_time(runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "audiogen", "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# ------------------------------------------------------------------ output
+
+
+def table(report: Report) -> str:
+    head = ("| case | words | audio | wall s | / floor | x real time | CPU s | peak RSS MB (process / largest child / tree) | note |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---|---|")
+    lines = [head]
+    for r in report.rows:
+        mins, secs = divmod(int(round(r.audio_s)), 60)
+        lines.append(f"| {r.case} | {r.words:,} | {mins}:{secs:02d} | {r.wall_s:.2f} | {r.ratio:.2f} | {r.x_realtime:.0f} | {r.cpu_s:.1f} | "
+                     f"{r.parent_mb:.0f} / {r.child_mb:.0f} / {r.tree_mb:.0f} | {r.note} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Benchmark audiogen (issue 5).")
+    ap.add_argument("--quick", action="store_true", help="One 2,000-word article (smoke run).")
+    ap.add_argument("--words", type=int, nargs="*", default=None, help="Article lengths (default: 8000 60000).")
+    ap.add_argument("--naive-all", action="store_true", help="Run the naive script at every length (slow).")
+    ap.add_argument("--no-naive", action="store_true", help="Skip the naive script.")
+    ap.add_argument("--extras", action="store_true",
+                    help="Also time encoder settings, the meter and the DSP (first length only).")
+    ap.add_argument("--keep", type=Path, default=None, help="Work in this folder and keep it.")
+    ap.add_argument("--json", type=Path, default=None, help="Also write the results as JSON to this file.")
+    args = ap.parse_args(argv)
+    lengths = args.words or ([2000] if args.quick else [8000, 60000])
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    report = Report(machine_info())
+    work_ctx = tempfile.TemporaryDirectory(prefix="audiogen-bench-") if args.keep is None else None
+    work = Path(work_ctx.name) if work_ctx else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for i, words in enumerate(lengths):
+            naive = not args.no_naive and (args.naive_all or i == 0)
+            bench_length(words, work, report, naive=naive, extras=args.extras and i == 0, log=log)
+        report.extras["audiogen --help s (median of 7)"] = round(help_time(), 3)
+        report.extras["load average at end"] = os.getloadavg()[0]
+    finally:
+        if work_ctx:
+            work_ctx.cleanup()
+    m = report.machine
+    print(f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, {m['ffmpeg']}, "
+          f"load average {m['loadavg_at_start']:.1f} at start")
+    print()
+    print(table(report))
+    print()
+    for k, v in report.extras.items():
+        print(f"- {k}: {v}")
+    lens = sorted({r.words for r in report.rows})
+    colds = {r.words: r.wall_s for r in report.rows if r.case == "audiogen cold"}
+    if len(lens) >= 2 and all(w in colds for w in lens):
+        a, b = lens[0], lens[-1]
+        print(f"- growth: {b / a:.1f}x the words -> {colds[b] / colds[a]:.2f}x the time")
+    if args.json:
+        args.json.write_text(json.dumps(asdict(report), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
