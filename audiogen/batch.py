@@ -1,0 +1,352 @@
+"""Render many articles: independent, idempotent, in parallel, one failure never stops the rest.
+
+An article is skipped when its episode is already on disk for the same article
+bytes and the same render settings: the manifest names the source's sha256, and a
+small ``<slug>.batch.json`` beside it records the settings fingerprint and the
+article path. Lookups go by (sha256, fingerprint), so an unchanged article is
+skipped without even being parsed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from audiogen import __version__
+from audiogen.errors import AudiogenError, InputError
+from audiogen.settings import RenderSettings
+
+RECORD_SUFFIX = ".batch.json"
+MANIFEST_SUFFIX = ".episode.json"
+RECORD_VERSION = 1
+RENDERED, SKIPPED, FAILED = "rendered", "skipped", "failed"
+# Settings that change how fast a render runs, never what it produces.
+_NOT_IN_FINGERPRINT = {"workers", "cache"}
+_PATH_SETTINGS = {"intro", "outro", "bed", "lexicon"}
+_ENGINE_PACKAGES = {"pyttsx3": ("pyttsx3", "espeakng-loader"), "piper": ("piper-tts",)}
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """What happened to one article of a batch."""
+
+    article: str
+    status: str  # rendered | skipped | failed
+    slug: str | None = None
+    mp3: str | None = None
+    manifest: str | None = None
+    duration: float | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to render one article (picklable)."""
+
+    article: str
+    sha256: str | None
+    settings: RenderSettings
+    fingerprint: str
+    out_dir: Path | None  # plain output folder, or None with a show
+    show_dir: Path | None
+    album: str | None
+    cover: Path | None
+    claims: Path  # this run's slug claims (one empty file per slug)
+
+
+# ------------------------------------------------------------------ fingerprints and records
+
+
+def _file_digest(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return f"unreadable:{path}"
+
+
+def _package_versions(names: Iterable[str]) -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in names:
+        try:
+            out.append(f"{name}-{version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}-none")
+    return out
+
+
+def settings_fingerprint(settings: RenderSettings, *, cover: Path | None = None, album: str | None = None) -> str:
+    """sha256 of everything besides the article that shapes the MP3.
+
+    Files named by settings (stingers, lexicon, cover) count by their content; the
+    worker count and cache switch do not count (they change speed, not output).
+    """
+    data: dict[str, Any] = {}
+    for f in fields(RenderSettings):
+        if f.name in _NOT_IN_FINGERPRINT:
+            continue
+        value = getattr(settings, f.name)
+        if f.name in _PATH_SETTINGS:
+            value = _file_digest(value)
+        elif f.name == "pauses":
+            value = asdict(value)
+        data[f.name] = value
+    data["cover"] = _file_digest(cover)
+    data["album"] = album
+    data["audiogen"] = __version__
+    data["engine_packages"] = _package_versions(_ENGINE_PACKAGES.get(settings.engine, ()))
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def record_path(folder: Path, slug: str) -> Path:
+    return folder / f"{slug}{RECORD_SUFFIX}"
+
+
+def write_record(folder: Path, slug: str, article: str, sha256: str | None, fingerprint: str) -> Path:
+    from audiogen.fsutil import atomic_write_text
+
+    path = record_path(folder, slug)
+    data = {"batch_version": RECORD_VERSION, "article": str(Path(article).resolve()), "source_sha256": sha256,
+            "settings_fingerprint": fingerprint}
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _record_folders(out_dir: Path | None, show_dir: Path | None) -> list[Path]:
+    if show_dir is not None:
+        root = show_dir / "episodes"
+        return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    return [out_dir] if out_dir is not None and out_dir.is_dir() else []
+
+
+def done_index(out_dir: Path | None, show_dir: Path | None) -> dict[tuple[str, str], ArticleResult]:
+    """(source sha256, fingerprint) -> the finished episode, for every complete episode on disk.
+
+    Complete means: a batch record, its manifest naming the same source sha256,
+    and the MP3 the manifest names.
+    """
+    index: dict[tuple[str, str], ArticleResult] = {}
+    for folder in _record_folders(out_dir, show_dir):
+        for rec_path in folder.glob(f"*{RECORD_SUFFIX}"):
+            slug = rec_path.name[: -len(RECORD_SUFFIX)]
+            rec = _read_json(rec_path)
+            manifest_file = folder / f"{slug}{MANIFEST_SUFFIX}"
+            manifest = _read_json(manifest_file)
+            if not rec or not manifest:
+                continue
+            sha, fp = rec.get("source_sha256"), rec.get("settings_fingerprint")
+            mp3 = folder / str(manifest.get("mp3") or "")
+            if not sha or manifest.get("source_sha256") != sha or not mp3.is_file():
+                continue
+            index[(sha, fp)] = ArticleResult("", SKIPPED, slug=slug, mp3=str(mp3), manifest=str(manifest_file),
+                                             duration=manifest.get("duration"))
+    return index
+
+
+# ------------------------------------------------------------------ one article
+
+
+def _claim(claims: Path, slug: str) -> bool:
+    try:
+        fd = os.open(claims / slug, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _owned_by_other(folder: Path, slug: str, article: str) -> bool:
+    """True when ``slug`` there was rendered from another article that still exists."""
+    rec = _read_json(record_path(folder, slug))
+    if not rec or not rec.get("article"):
+        return False
+    other = Path(str(rec["article"]))
+    return other != Path(article).resolve() and other.is_file()
+
+
+def choose_slug(base: str, job: Job) -> tuple[str, Path]:
+    """A slug for this article and its folder: the title's slug, or ``-2``, ``-3``... when
+    another article of this run, or an earlier render of another article, holds it."""
+    from audiogen.show import load_show
+
+    show = load_show(job.show_dir) if job.show_dir is not None else None
+    for n in range(1, 1000):
+        slug = base if n == 1 else f"{base[:56]}-{n}"
+        folder = show.episode_dir(slug) if show is not None else job.out_dir
+        assert folder is not None
+        if _owned_by_other(folder, slug, job.article):
+            continue
+        if _claim(job.claims, slug):
+            return slug, folder
+    raise InputError(f"too many articles titled like {base!r}")
+
+
+def render_article(job: Job) -> ArticleResult:
+    """Render one article; every failure comes back as a result, never as an exception."""
+    t0 = time.perf_counter()
+    try:
+        return _render_article(job, t0)
+    except AudiogenError as exc:
+        return ArticleResult(job.article, FAILED, seconds=round(time.perf_counter() - t0, 2), error=str(exc))
+    except Exception as exc:  # a bug: one line, and the other articles still render
+        return ArticleResult(job.article, FAILED, seconds=round(time.perf_counter() - t0, 2),
+                             error=f"internal error ({type(exc).__name__}: {exc}); please report it")
+
+
+def _render_article(job: Job, t0: float) -> ArticleResult:
+    from audiogen.cli import _load_lexicon, _read_article_script
+    from audiogen.episode import manifest_path, render
+    from audiogen.fsutil import slugify
+
+    if job.article == "-":
+        raise InputError("batch reads article files; use 'audiogen episode -' to read stdin")
+    script = _read_article_script(job.article, _load_lexicon(job.settings))
+    slug, folder = choose_slug(slugify(script.title), job)
+    episode = render(script, folder, job.settings, slug=slug, source_sha256=job.sha256, cover=job.cover,
+                     album=job.album)
+    write_record(folder, slug, job.article, job.sha256, job.fingerprint)
+    return ArticleResult(job.article, RENDERED, slug=slug, mp3=str(episode.mp3), manifest=str(manifest_path(episode)),
+                         duration=episode.duration, seconds=round(time.perf_counter() - t0, 2))
+
+
+# ------------------------------------------------------------------ the batch
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None  # the render reports why it cannot be read
+
+
+def _unique(articles: Iterable[str]) -> list[str]:
+    seen: set[Path] = set()
+    out = []
+    for a in articles:
+        key = Path(a).resolve() if a != "-" else Path("-")
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
+
+
+def workers_per_render(jobs: int, cpus: int | None = None) -> int:
+    """Synthesis processes per article so that ``jobs`` renders at once use about all cores."""
+    return max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+
+    def stop(signum, frame):  # unwind the render cleanly (encoder killed, temp files removed)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def run_batch(
+    articles: Iterable[str],
+    settings: RenderSettings,
+    *,
+    out_dir: Path | None = None,
+    show_dir: Path | None = None,
+    album: str | None = None,
+    cover: Path | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    on_result: Callable[[ArticleResult], None] | None = None,
+) -> list[ArticleResult]:
+    """Render ``articles`` (skipping finished ones unless ``force``); results in input order.
+
+    With ``jobs`` > 1 articles render in parallel processes, each with a share of the
+    cores for synthesis (unless ``settings.workers`` is set). Nothing is published
+    here: with a show, the caller rebuilds the feed once afterwards.
+    """
+    import tempfile
+
+    articles = _unique(articles)
+    if jobs > 1 and settings.workers is None:
+        settings = replace(settings, workers=workers_per_render(min(jobs, max(1, len(articles)))))
+    fingerprint = settings_fingerprint(settings, cover=cover, album=album)
+    index = {} if force else done_index(out_dir, show_dir)
+    results: dict[int, ArticleResult] = {}
+    todo: list[tuple[int, Job]] = []
+
+    def finish(i: int, result: ArticleResult) -> None:
+        results[i] = result
+        if on_result:
+            on_result(result)
+
+    with tempfile.TemporaryDirectory(prefix="audiogen-batch-") as claims:
+        for i, article in enumerate(articles):
+            sha = _sha256(article) if article != "-" else None
+            done = index.get((sha, fingerprint)) if sha else None
+            if done is not None:
+                # Claim its slug so that no other article of this run takes it.
+                _claim(Path(claims), done.slug or "")
+                finish(i, replace(done, article=article))
+                continue
+            todo.append((i, Job(article, sha, settings, fingerprint, out_dir, show_dir, album, cover, Path(claims))))
+        if jobs <= 1 or len(todo) <= 1:
+            for i, job in todo:
+                finish(i, render_article(job))
+        else:
+            for i, result in _parallel(todo, jobs):
+                finish(i, result)
+    return [results[i] for i in range(len(articles))]
+
+
+def _parallel(todo: list[tuple[int, Job]], jobs: int) -> Iterator[tuple[int, ArticleResult]]:
+    ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_worker_init)
+    try:
+        futures = {pool.submit(render_article, job): i for i, job in todo}
+        for fut in cf.as_completed(futures):
+            i = futures[fut]
+            try:
+                result = fut.result()
+            except cf.process.BrokenProcessPool:
+                result = ArticleResult(todo_article(todo, i), FAILED,
+                                       error="the worker rendering it died (out of memory?); run the batch again")
+            yield i, result
+    except BaseException:
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API for this
+        pool.shutdown(wait=False, cancel_futures=True)
+        # Stop renders in progress; each unwinds (encoder killed, temp files removed).
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=10)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def todo_article(todo: list[tuple[int, Job]], i: int) -> str:
+    return next(job.article for j, job in todo if j == i)
