@@ -26,12 +26,13 @@ def build_script(article: Article, lexicon=None) -> Script:
                 paragraphs.append((block.text, block.kind))
                 owners.append(index)
     pieces_per_paragraph = split_paragraphs(paragraphs) if paragraphs else []
+    names = _SpeakerNames()
 
     by_section: dict[int, list[Segment]] = {}
     for owner, pieces in zip(owners, pieces_per_paragraph):
         segs = [
-            Segment(QUOTE if p.quote else NARRATOR, p.text, speak(p.text), speaker=p.speaker if p.quote else None,
-                    paragraph_end=False)
+            Segment(QUOTE if p.quote else NARRATOR, p.text, speak(p.text),
+                    speaker=names.canonical(p.speaker) if p.quote else None, paragraph_end=False)
             for p in pieces
             if p.text.strip()
         ]
@@ -58,3 +59,31 @@ def build_script(article: Article, lexicon=None) -> Script:
         date=article.date,
         language=language,
     )
+
+
+class _SpeakerNames:
+    """Maps later short references ("Quint", "Ms. Quint") to the full name seen first ("Mara Quint"),
+    so one person keeps one voice with --cast."""
+
+    _TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "captain", "capt",
+               "sen", "senator", "rep", "gov", "governor", "president", "mayor", "judge", "chief"}
+
+    def __init__(self) -> None:
+        self._full: list[str] = []
+
+    def _core(self, name: str) -> list[str]:
+        words = [w.strip(".,") for w in name.split()]
+        return [w for w in words if w and w.lower().rstrip(".") not in self._TITLES]
+
+    def canonical(self, name: str | None) -> str | None:
+        if not name:
+            return name
+        core = self._core(name)
+        if len(core) == 1:
+            for full in reversed(self._full):
+                if core[0] in self._core(full):
+                    return full
+            return name
+        if name not in self._full:
+            self._full.append(name)
+        return name

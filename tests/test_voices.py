@@ -1,0 +1,104 @@
+"""Voices: the engine wrapper, the distinct quote voice, --cast and the lexicon, end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from audiogen.errors import EngineError
+from audiogen.tts import get_engine
+from conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine("pyttsx3")
+
+
+def _pitch_hz(samples: np.ndarray, rate: int) -> float:
+    """Median fundamental frequency by autocorrelation over voiced 40 ms frames."""
+    x = samples.astype(np.float32) / 32768
+    frame = int(0.04 * rate)
+    pitches = []
+    for i in range(0, len(x) - frame, frame):
+        f = x[i:i + frame] - x[i:i + frame].mean()
+        if np.sqrt((f ** 2).mean()) < 0.02:
+            continue
+        ac = np.correlate(f, f, "full")[frame - 1:]
+        lo, hi = int(rate / 400), int(rate / 70)
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        if ac[lag] > 0.3 * ac[0]:
+            pitches.append(rate / lag)
+    return float(np.median(pitches))
+
+
+def test_default_quote_voice_is_clearly_different(engine):
+    text = "The committee will meet again on Thursday to discuss the new harbour wall."
+    narrator = engine.synthesize(text, engine.resolve(None, role="narrator"))
+    quote = engine.synthesize(text, engine.resolve(None, role="quote"))
+    pn, pq = _pitch_hz(narrator.samples, narrator.rate), _pitch_hz(quote.samples, quote.rate)
+    assert pq > pn * 1.3, (pn, pq)  # a higher, female variant against the default male narrator
+
+
+def test_resolve_accepts_id_name_language_and_variant(engine):
+    assert engine.resolve("gmw/en-us").id == "gmw/en-us"
+    assert engine.resolve("English (America)").id == "gmw/en-us"
+    assert engine.resolve("en-us+f2").id == "gmw/en-us+f2"
+    with pytest.raises(EngineError, match="audiogen voices"):
+        engine.resolve("no-such-voice")
+    with pytest.raises(EngineError, match="variant"):
+        engine.resolve("en-us+nope")
+
+
+def test_synthesis_returns_whole_audio_and_nothing_on_stdout(engine, capfd):
+    audio = engine.synthesize("One, two, three, four, five, six, seven, eight.", engine.resolve(None))
+    assert audio.rate == 22050 and audio.samples.dtype == np.int16
+    assert 1.5 < len(audio.samples) / audio.rate < 6
+    assert np.abs(audio.samples).max() > 3000
+    assert "Audio saved" not in capfd.readouterr().out
+
+
+ARTICLE = """# The Council Vote
+
+The council met on Monday.
+
+“We have waited long enough for this bridge,” said Mara Quint, the mayor.
+
+“The money is not there yet,” said Tobias Wren, the treasurer.
+
+“Then we will find it, because the town needs it,” Quint said.
+
+“I will believe it when I see the budget,” Wren replied.
+"""
+
+
+def test_cast_gives_recurring_speakers_their_own_voices(tmp_path):
+    art = tmp_path / "vote.md"
+    art.write_text(ARTICLE, encoding="utf-8")
+    proc = run_cli("episode", str(art), "-o", str(tmp_path), "--no-stingers", "--cast", "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    voices = data["voices"]
+    cast = {k: v for k, v in voices.items() if k.startswith("cast:")}
+    assert set(cast) == {"cast:Mara Quint", "cast:Tobias Wren"}
+    assert len({*cast.values(), voices["narrator"]}) == 3
+    speakers = [c["speaker"] for c in data["cues"] if c["role"] == "quote"]
+    assert speakers == ["Mara Quint", "Tobias Wren", "Mara Quint", "Tobias Wren"]
+
+
+def test_lexicon_changes_the_spoken_form_not_the_text(tmp_path):
+    art = tmp_path / "a.md"
+    art.write_text("# Notes\n\nThe Nguyen family opened a shop on Main Street.\n", encoding="utf-8")
+    lex = tmp_path / "lex.txt"
+    lex.write_text("# names\nNguyen = Win\n", encoding="utf-8")
+    out = run_cli("script", str(art), "--lexicon", str(lex), "--format", "json")
+    assert out.returncode == 0, out.stderr.decode()
+    seg = json.loads(out.stdout)["chapters"][0]["segments"][0]
+    assert "Nguyen" in seg["text"] and "Win family" in seg["speech"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Nguyen = Win\nthis line has no equals sign\n", encoding="utf-8")
+    proc = run_cli("script", str(art), "--lexicon", str(bad))
+    assert proc.returncode == 4
+    assert proc.stderr.decode().startswith("Error: ") and "line 2" in proc.stderr.decode()
