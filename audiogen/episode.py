@@ -218,8 +218,7 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
     items.append(_Silence(p.section))
     items.append(_Mark("Outro"))
     outro_text = f"That was {script.title}" + (f", by {script.author}." if script.author else ".")
-    speak(voices.narrator, normalize(outro_text, None, lang), "title", None, outro_text)
-    items.append(_Silence(0.6))
+    speak(voices.narrator, normalize(outro_text, None, lang), "title", None, outro_text, over_bed=True)
     if settings.stingers:
         items.append(_Music("outro"))
     else:
