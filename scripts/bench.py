@@ -10,7 +10,8 @@ One invocation generates long articles (seeded, made-up English prose), then mea
 - ``audiogen --help`` start time.
 Peak memory is read per process from /proc/<pid>/status (VmHWM, exact high-water
 mark) for the command and all its descendants, polled every 20 ms; the sum of
-VmRSS over the process tree is sampled too.
+PSS over the process tree (shared pages counted once) is sampled too, and each
+process's CPU time, grouped by what the process is (encoder, meter, workers...).
 
     python scripts/bench.py                 # 8,000 and 60,000 words (naive at 8k only)
     python scripts/bench.py --quick         # 2,000 words smoke run
@@ -163,6 +164,41 @@ def _cpu_s(pid: int) -> float:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _role(pid: int, root: int, parent_role: str) -> str:
+    """What a process of the tree is, from its command line (for the CPU breakdown)."""
+    if pid == root:
+        return "main process"
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return "other"
+    if "libmp3lame" in cmd:
+        return "ffmpeg encoder"
+    if "ebur128" in cmd:
+        return "ffmpeg loudness meter"
+    if "ffmpeg" in cmd:
+        return "ffmpeg (other)"
+    if "forkserver" in cmd and parent_role == "multiprocessing helpers":
+        return "python workers"  # forked by the fork server, so they keep its command line
+    if "forkserver" in cmd or "resource_tracker" in cmd:
+        return "multiprocessing helpers"
+    if "python" in cmd:
+        return "python workers"
+    return "other"
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: RSS with shared pages split among the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _status_kb(pid: int) -> tuple[int, int, str]:
     """(VmHWM kB, VmRSS kB, name) of a live process, or zeros."""
     hwm = rss = 0
@@ -190,14 +226,16 @@ class Run:
     parent_mb: float  # peak RSS of the command's own process
     child_mb: float  # largest peak RSS of any descendant
     child_name: str
-    tree_mb: float  # largest sum of RSS over the whole tree at one instant
+    tree_mb: float  # largest sum of PSS over the whole tree at one instant (shared pages counted once)
     cpu_s: float  # user + system CPU of the whole tree (last sample of each process)
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float = 0.02) -> Run:
     """Run ``cmd``, timing it and polling the memory of it and every descendant."""
     hwm: dict[int, tuple[int, str]] = {}
     cpu: dict[int, float] = {}
+    roles: dict[int, str] = {}
     tree_peak = 0
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -209,29 +247,37 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float 
     while proc.poll() is None:
         kids = _children_map()
         todo, tree, total = [proc.pid], [], 0
+        parent_of: dict[int, int] = {}
         while todo:
             pid = todo.pop()
             tree.append(pid)
-            todo.extend(kids.get(pid, ()))
+            for kid in kids.get(pid, ()):
+                parent_of[kid] = pid
+                todo.append(kid)
         for pid in tree:
             h, r, name = _status_kb(pid)
             c = _cpu_s(pid)
+            if pid not in roles:
+                roles[pid] = _role(pid, proc.pid, roles.get(parent_of.get(pid, -1), ""))
             if c:
                 cpu[pid] = max(c, cpu.get(pid, 0.0))
             if h:
                 hwm[pid] = (max(h, hwm.get(pid, (0, ""))[0]), name)
-            total += r
+            total += _pss_kb(pid) or r
         tree_peak = max(tree_peak, total)
         time.sleep(poll)
     wall = time.perf_counter() - t0
     for t in readers:
         t.join()
     total_cpu = sum(cpu.values())  # each process's own CPU at its last sample (misses < 20 ms each)
+    by_role: dict[str, float] = {}
+    for pid, c in cpu.items():
+        by_role[roles.get(pid, "other")] = round(by_role.get(roles.get(pid, "other"), 0.0) + c, 2)
     parent = hwm.pop(proc.pid, (0, ""))[0]
     child_kb, child_name = max(hwm.values(), default=(0, ""))
     return Run(wall, proc.returncode, out.get("out", b"").decode("utf-8", "replace"),
                out.get("err", b"").decode("utf-8", "replace"), parent / 1024, child_kb / 1024, child_name,
-               tree_peak / 1024, total_cpu)
+               tree_peak / 1024, total_cpu, by_role)
 
 
 def encoder_command(out_path: Path, channels: int = 1, kbps: int = 64) -> list[str]:
@@ -341,6 +387,7 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
 
     report.rows.append(row("floor: bare ffmpeg encode", floor, audio, " ".join(enc[enc.index("-c:a"):enc.index("-write_xing")])))
     report.rows.append(row("audiogen cold", cold, audio, f"largest child: {cold.child_name}"))
+    report.extras[f"{words} words, audiogen cold: CPU s by process"] = cold.cpu_by_role
 
     log(f"[{words}] audiogen after a one-paragraph edit ...")
     art.write_text(edit_one_paragraph(text), encoding="utf-8")
@@ -349,6 +396,7 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
         raise SystemExit(f"audiogen (edit) failed: {warm.stderr[-300:]}")
     report.rows.append(row("audiogen one-paragraph edit", warm, audio,
                            f"{warm.wall / cold.wall:.0%} of cold"))
+    report.extras[f"{words} words, audiogen edit: CPU s by process"] = warm.cpu_by_role
     art.write_text(text, encoding="utf-8")
 
     if naive:
@@ -372,7 +420,46 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
         meter[meter.index("-af") + 1] = "ebur128=framelog=quiet:peak=sample"
         ex["ebur128 meter (sample peak) s"] = round(run_measured(meter).wall, 2)
         ex.update(_dsp_costs(wav))
-        report.extras[str(words)] = ex
+        ex.update(_chunked_encode(wav, enc, work, audio))
+        report.extras[f"{words} words, extras"] = ex
+
+
+def _chunked_encode(wav: Path, enc: list[str], work: Path, audio: float, chunk_s: float = 60.0) -> dict[str, float]:
+    """What re-encoding only a changed part would cost: the episode encoded as 1-minute
+    MP3 chunks (each alone, and all on 2 processes), then joined by stream copy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = work / "chunks"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    n = int(audio // chunk_s) + 1
+
+    def one(k: int) -> float:
+        c = floor_command(enc, wav)
+        i = c.index("-i")
+        c[i:i] = ["-ss", str(k * chunk_s), "-t", str(chunk_s)]
+        c[c.index("-write_xing") + 1] = "0"
+        t0 = time.perf_counter()
+        subprocess.run(c[:-1] + [str(folder / f"c{k:05d}.mp3")], check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as ex:
+        per_chunk = list(ex.map(one, range(n)))
+    parallel = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    raw = folder / "joined-raw.mp3"
+    with open(raw, "wb") as out:  # CBR frames join byte by byte; one Xing/Info header is added after
+        for part in sorted(folder.glob("c*.mp3")):
+            out.write(part.read_bytes())
+    subprocess.run([_ffmpeg(), "-v", "error", "-y", "-i", str(raw), "-c", "copy", "-write_xing", "1",
+                    "-id3v2_version", "0", str(folder / "joined.mp3")], check=True)
+    concat = time.perf_counter() - t0
+    gap = _duration(folder / "joined.mp3") - audio
+    return {f"chunked: {n} x {chunk_s:.0f} s chunks on 2 processes, wall s": round(parallel, 2),
+            "chunked: median one-chunk encode s": round(statistics.median(per_chunk), 2),
+            "chunked: join by stream copy s": round(concat, 2),
+            "chunked: added duration from encoder delay/padding s": round(gap, 2)}
 
 
 def _dsp_costs(wav: Path) -> dict[str, float]:
@@ -400,20 +487,26 @@ def _dsp_costs(wav: Path) -> dict[str, float]:
             "float->s16 (CPU s)": round(pcm, 2)}
 
 
-def help_time(runs: int = 7) -> float:
-    times = []
+def help_time(runs: int = 7) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``audiogen --help`` (the installed console script)."""
+    script = Path(sys.executable).with_name("audiogen")
+    cmd = [str(script), "--help"] if script.exists() else [sys.executable, "-m", "audiogen", "--help"]
+    walls, cpus = [], []
     for _ in range(runs):
+        before = os.times()
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "audiogen", "--help"], capture_output=True, check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        subprocess.run(cmd, capture_output=True, check=True)
+        walls.append(time.perf_counter() - t0)
+        after = os.times()
+        cpus.append(after.children_user - before.children_user + after.children_system - before.children_system)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 # ------------------------------------------------------------------ output
 
 
 def table(report: Report) -> str:
-    head = ("| case | words | audio | wall s | / floor | x real time | CPU s | peak RSS MB (process / largest child / tree) | note |\n"
+    head = ("| case | words | audio | wall s | / floor | x real time | CPU s | peak RSS MB: main process / largest child / whole tree (PSS) | note |\n"
             "|---|---:|---:|---:|---:|---:|---:|---|---|")
     lines = [head]
     for r in report.rows:
@@ -447,7 +540,9 @@ def main(argv: list[str] | None = None) -> int:
         for i, words in enumerate(lengths):
             naive = not args.no_naive and (args.naive_all or i == 0)
             bench_length(words, work, report, naive=naive, extras=args.extras and i == 0, log=log)
-        report.extras["audiogen --help s (median of 7)"] = round(help_time(), 3)
+        wall, cpu = help_time()
+        report.extras["audiogen --help s (median of 7): wall"] = round(wall, 3)
+        report.extras["audiogen --help s (median of 7): CPU"] = round(cpu, 3)
         report.extras["load average at end"] = os.getloadavg()[0]
     finally:
         if work_ctx:
