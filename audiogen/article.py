@@ -157,21 +157,14 @@ def decode_bytes(data: bytes, name: str = "the article") -> str:
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"), None)
 
 
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffe\uffff]")
+
+
 def clean_text(text: str) -> str:
     """Normalise line endings and drop zero-width and control characters (tabs/newlines stay)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = text.translate(_ZERO_WIDTH)
-    out = []
-    for ch in text:
-        if ch in "\n\t":
-            out.append(ch)
-        elif ch == "\x0c" or ch == "\x0b":
-            out.append("\n")
-        elif unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch == "\ufffe" or ch == "\uffff":
-            continue
-        else:
-            out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    text = text.replace("\x0b", "\n").replace("\x0c", "\n").translate(_ZERO_WIDTH)
+    return unicodedata.normalize("NFC", _CONTROL_RE.sub("", text))
 
 
 def _collapse(text: str) -> str:
@@ -287,7 +280,7 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> A
     )
 
 
-_URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.|\bpic\.twitter\.com/)[^\s<>\"\u201d]*[^\s<>\"\u201d.,;:!?)\]]", re.I)
+_URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.|\bpic\.twitter\.com/)[^\s<>\"\u201d]{0,2000}[^\s<>\"\u201d.,;:!?)\]]", re.I)
 
 
 def _strip_urls(text: str) -> str:
@@ -517,7 +510,7 @@ def _is_names(text: str) -> bool:
 def parse_byline(line: str) -> tuple[str, str | None] | None:
     """(author, date) when ``line`` is a byline such as "By Jane Doe" or "Jane Doe | Staff writer"."""
     line = _collapse(line.strip("*_ "))
-    if not line or _words(line) > 20:
+    if not line or _words(line) > 20 or len(line) > 200:
         return None
     match = _BYLINE_RE.match(line)
     if match:
@@ -638,7 +631,7 @@ _CREDIT_END_RE = re.compile(
 
 def _is_caption_anchor(text: str) -> bool:
     """Lines that can only be captions/credits of embedded media."""
-    if _words(text) > 40:
+    if _words(text) > 40 or len(text) > 400:
         return False
     if _CAPTION_RE.match(text):
         return True
@@ -657,6 +650,8 @@ def _is_caption_anchor(text: str) -> bool:
 def _is_junk(text: str) -> bool:
     """Share prompts, ads, cookie notices, copyright lines: never read, wherever they are."""
     n = _words(text)
+    if len(text) > 600:
+        return False
     if n <= 20 and _SHARE_RE.match(text):
         return True
     if n <= 16 and _NEWSLETTER_RE.search(text):
@@ -926,21 +921,39 @@ def _strip_md_heading(line: str) -> str:
 _FRONT_RE = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 
 
+def _strip_comments(text: str) -> str:
+    """Remove <!-- ... --> in linear time (an unclosed one is left as it is)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        if start == -1:
+            out.append(text[pos:])
+            return " ".join(out)
+        out.append(text[pos:start])
+        end = text.find("-->", start + 4)
+        if end == -1:
+            out.append(text[start:].replace("<!--", " "))
+            return " ".join(out)
+        pos = end + 3
+
+
 def _md_inline(text: str) -> str:
     """Markdown inline markup to plain text (images dropped, links keep their text)."""
-    text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
-    text = re.sub(r"<(https?://|mailto:)[^>]+>", " ", text)
-    text = re.sub(r"`+([^`]*)`+", r"\1", text)
-    text = re.sub(r"</?[A-Za-z][^>]*>", " ", text)
-    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", text)
-    text = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?!\w)", r"\1", text)
-    text = re.sub(r"~~(.+?)~~", r"\1", text)
+    # Spans are bounded so that unclosed markup costs linear time, not quadratic.
+    text = _strip_comments(text)
+    text = re.sub(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,500}\)|!\[[^\]\n]{0,500}\]\[[^\]\n]{0,200}\]", " ", text)
+    text = re.sub(r"\[([^\]\n]{0,500})\]\([^)\n]{0,500}\)", r"\1", text)
+    text = re.sub(r"\[([^\]\n]{0,500})\]\[[^\]\n]{0,200}\]", r"\1", text)
+    text = re.sub(r"<(?:https?://|mailto:)[^>\s]{1,500}>", " ", text)
+    text = re.sub(r"(`+)([^`]{0,500}?)\1", r"\2", text)
+    text = re.sub(r"</?[A-Za-z][^<>]{0,500}>", " ", text)
+    text = re.sub(r"(\*\*|__)(?=\S)([^\n]{1,500}?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]{1,500}?)(?<=\S)\*(?!\w)", r"\1", text)
+    text = re.sub(r"(?<![\w_])_(?=\S)([^_\n]{1,500}?)(?<=\S)_(?!\w)", r"\1", text)
+    text = re.sub(r"~~([^~\n]{1,500}?)~~", r"\1", text)
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!>\"'|~])", r"\1", text)
-    text = re.sub(r"\[\^[^\]]+\]", "", text)  # footnote markers
+    text = re.sub(r"\[\^[^\]\s]{1,50}\]", "", text)  # footnote markers
     return html_lib.unescape(text)
 
 
@@ -969,10 +982,14 @@ _LIST_RE = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+")
 _HR_RE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 
 
-def _parse_markdown(text: str, header: bool = True) -> tuple[dict, list[Item]]:
+_MAX_QUOTE_DEPTH = 4
+
+
+def _parse_markdown(text: str, header: bool = True, depth: int = 0) -> tuple[dict, list[Item]]:
     """Markdown: front matter, ATX/setext headings, blockquotes, lists, paragraphs.
     ``header`` False parses nested content (a blockquote): no title, byline or date."""
     meta, body = _front_matter(text) if header else ({}, text)
+    body = _strip_comments(body)
     raw: list[tuple[str, str, int]] = []  # (kind, text, heading level)
     para: list[str] = []
     quote: list[str] = []
@@ -985,7 +1002,7 @@ def _parse_markdown(text: str, header: bool = True) -> tuple[dict, list[Item]]:
         if quote:
             for q in "\n".join(quote).split("\n\n"):
                 if q.strip():
-                    for kind, qt, lvl in _md_blocks(q):
+                    for kind, qt, lvl in _md_blocks(q, depth + 1):
                         raw.append(("q" if kind == "p" else kind, qt, lvl))
             quote.clear()
 
@@ -1080,9 +1097,11 @@ def _parse_markdown(text: str, header: bool = True) -> tuple[dict, list[Item]]:
     return meta, items
 
 
-def _md_blocks(text: str) -> list[tuple[str, str, int]]:
+def _md_blocks(text: str, depth: int) -> list[tuple[str, str, int]]:
     """The paragraphs of a blockquote's content (headings inside it are read as text)."""
-    _, items = _parse_markdown(text, header=False)
+    if depth > _MAX_QUOTE_DEPTH:  # deeper nesting is read as plain quoted text
+        return [("p", _md_inline(re.sub(r"(?m)^[\s>]+", " ", text)), 0)]
+    _, items = _parse_markdown(text, header=False, depth=depth)
     return [("p" if k == "h" else k, t, 0) for k, t in items]
 
 

@@ -424,3 +424,27 @@ def test_parse_never_raises_anything_but_input_error(text, fmt):
     assert art.title
     assert any(s.blocks for s in art.sections)
     assert all(b.text and b.text == " ".join(b.text.split()) for b in art.blocks)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# T\n\n" + "**a " * 5000,
+        "# T\n\n" + "[x](" * 5000,
+        "# T\n\n" + "<!--" * 5000,
+        "# T\n\n" + "_a " * 5000 + "`" * 3000,
+        "# T\n\n" + ">" * 3000 + " deep quote",
+        "# T\n\n" + "> " * 3000 + "deep quote\n" * 50,
+        "Title\n\n" + "http://" * 5000,
+    ],
+)
+def test_pathological_markup_parses_quickly(text):
+    import time
+
+    start = time.perf_counter()
+    for fmt in ("md", "txt"):
+        try:
+            parse_article(text, fmt)
+        except InputError:
+            pass
+    assert time.perf_counter() - start < 3.0
