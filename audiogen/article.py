@@ -415,8 +415,8 @@ _MONTHS = {
 }
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATE_PATTERNS = (
-    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
-    (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)"), "ymd"),
     (re.compile(_MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I), "mdy"),
     (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MON + r",?\s+(\d{4})\b", re.I), "dmy"),
 )
@@ -1409,28 +1409,73 @@ def _recover_headings(doc, items: list[Item]) -> list[Item]:
     return items
 
 
+_CHROME_RE = re.compile(
+    r"(^|[\s_-])(comments?|related|share|sharing|social|newsletter|promo|sidebar|footer|nav|navigation|menu|"
+    r"advert|ads?|sponsor|subscribe|subscription|popup|modal|cookie|consent|caption|credit|breadcrumbs?|"
+    r"tags|author-bio|bio|recirc|recommended|more-stories|outbrain|taboola|signup|paywall)($|[\s_-])",
+    re.I,
+)
+_KEEP_TAGS = {"html", "body", "article", "main"}
+
+
+def _long_text(el) -> int:
+    """Characters in the substantial paragraphs (80+ characters) inside ``el``."""
+    return sum(n for n in (len(_text_of(p)) for p in el.iter("p")) if n >= 80)
+
+
 def _lxml_items(doc) -> list[Item]:
-    """Fallback extraction: block elements of <article>/<main>/<body>, scripts and chrome removed."""
+    """Fallback extraction: the block elements of the densest text container, with scripts,
+    page chrome (navigation, share bars, comments, captions...) removed first."""
     for bad in doc.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
-        parent = bad.getparent()
-        if parent is not None:
+        if bad.getparent() is not None:
             bad.drop_tree()
-    roots = doc.xpath("//article") or doc.xpath("//main") or doc.xpath("//body") or [doc]
-    root = max(roots, key=lambda r: len(_text_of(r)))
+    scores: dict = {}
+    for para in doc.iter("p"):
+        length = len(_text_of(para))
+        if length < 80:
+            continue
+        parent = para.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + length
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0) + length / 2
+    if scores:
+        root = max(scores, key=scores.get)
+        # Widen to the ancestor holding the article's other parts (split text containers).
+        best = root
+        for ancestor in root.iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if _long_text(ancestor) > 1.25 * _long_text(best) or ancestor.tag in ("article", "main"):
+                best = ancestor
+        root = best
+    else:
+        roots = doc.xpath("//article") or doc.xpath("//main") or doc.xpath("//body") or [doc]
+        root = max(roots, key=lambda r: len(_text_of(r)))
+    # Page chrome inside the container (share bars, related boxes, captions) is skipped,
+    # unless a class name merely happens to mark most of the text.
+    total = len(_text_of(root)) or 1
+    chrome = set()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el is not root and el.tag not in _KEEP_TAGS:
+            marks = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}"
+            if marks.strip() and _CHROME_RE.search(marks) and len(_text_of(el)) < 0.4 * total:
+                chrome.add(el)
     items: list[Item] = []
     blocks = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "dd", "dt")
     for el in root.iter(*blocks):
-        if any(a.tag in blocks for a in el.iterancestors()):
+        if el in chrome or any(a.tag in blocks or a in chrome for a in el.iterancestors()):
             continue
         text = _text_of(el)
-        if not text:
+        if not text or _is_link_only(el):
             continue
         if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             items.append(("h", text))
         elif el.tag == "blockquote":
             items.extend(_quote_items(_quote_paragraphs(el)))
         elif el.tag != "pre":
-            items.append(("p", text))
+            items.append(("h" if _is_bold_heading(el, text) else "p", text))
     if not any(k != "h" for k, _ in items):
         text = _text_of(root)
         if text:

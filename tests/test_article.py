@@ -229,6 +229,17 @@ def test_html_never_keeps_script_style_iframe_svg_handlers_or_boilerplate():
         assert gone not in text
 
 
+def test_html_lxml_fallback_alone_gives_the_same_article(monkeypatch):
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # the import fails: fallback path
+    art = parse_article(HTML, "html")
+    assert art.title == "Town Votes to Save Its Lighthouse"
+    assert (art.author, art.date) == ("Jane Doe", "2024-03-03")
+    assert [s.heading for s in art.sections] == [None, "What Happens Next"]
+    assert texts(art) == [BODY_1, BODY_2, "We will light it again, whatever it costs us, and we will keep it lit.", BODY_3]
+    for gone in ("SCRIPT TEXT", "STYLE TEXT", "IFRAME TEXT", "SVG TEXT", "Share this", "Leave a Reply", "Home"):
+        assert gone not in all_text(art)
+
+
 def test_html_fallback_when_the_extractor_finds_little():
     html = f"<html><body><div><p>{BODY_1}</p><script>bad()</script></div></body></html>"
     art = parse_article(html, "html")
