@@ -1133,11 +1133,17 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
     items = [(k, _collapse(t)) for k, t in items if _collapse(t)]
     if any(k != "h" for k, _ in items):
         items = _recover_headings(doc, items)
-    else:
-        items = _lxml_items(doc)
+    fallback = _lxml_items(doc)  # (changes doc: nothing reads it after this)
+    # The extractor sometimes keeps only a fragment of a long article: take the fallback then.
+    if _text_size(fallback) > 2 * _text_size(items) + 500:
+        items = fallback
     if not any(k != "h" for k, _ in items):
         raise InputError(f"{name} has no article text that could be extracted from the HTML; save the article's text instead")
     return meta, items
+
+
+def _text_size(items: list[Item]) -> int:
+    return sum(len(t) for k, t in items if k != "h")
 
 
 def _text_of(el) -> str:
