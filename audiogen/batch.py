@@ -322,17 +322,32 @@ def run_batch(
 
 
 def _parallel(todo: list[tuple[int, Job]], jobs: int) -> Iterator[tuple[int, ArticleResult]]:
+    """Render in a process pool. When a worker dies (a crash in the engine kills the whole
+    pool), the articles it took down are retried one by one, each in its own process, so
+    only the article that crashes is reported."""
+    broken: list[tuple[int, Job]] = []
+    yield from _pool_run(todo, jobs, broken)
+    for item in broken:
+        retry: list[tuple[int, Job]] = []
+        yield from _pool_run([item], 1, retry)
+        for i, job in retry:
+            yield i, ArticleResult(job.article, FAILED, error="the process rendering it crashed; "
+                                   "try it alone with 'audiogen episode' to see why")
+
+
+def _pool_run(todo: list[tuple[int, Job]], jobs: int, broken: list[tuple[int, Job]]
+              ) -> Iterator[tuple[int, ArticleResult]]:
     ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_worker_init)
     try:
-        futures = {pool.submit(render_article, job): i for i, job in todo}
+        futures = {pool.submit(render_article, job): (i, job) for i, job in todo}
         for fut in cf.as_completed(futures):
-            i = futures[fut]
+            i, job = futures[fut]
             try:
                 result = fut.result()
             except cf.process.BrokenProcessPool:
-                result = ArticleResult(todo_article(todo, i), FAILED,
-                                       error="the worker rendering it died (out of memory?); run the batch again")
+                broken.append((i, job))
+                continue
             yield i, result
     except BaseException:
         procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API for this
@@ -346,7 +361,3 @@ def _parallel(todo: list[tuple[int, Job]], jobs: int) -> Iterator[tuple[int, Art
         raise
     finally:
         pool.shutdown(wait=True)
-
-
-def todo_article(todo: list[tuple[int, Job]], i: int) -> str:
-    return next(job.article for j, job in todo if j == i)
