@@ -37,6 +37,7 @@ NARRATOR = "narrator"
 QUOTE = "quote"
 ROLES = (NARRATOR, QUOTE)
 FORMAT_VERSION = 1
+MAX_PAUSE = 60.0  # seconds; longer silences are almost surely typos and would be encoded in full
 HEADER_KEYS = ("title", "author", "date", "language")
 
 
@@ -70,7 +71,10 @@ class Segment:
             speaker = clean_line(self.speaker).replace("]", ")") if self.role == QUOTE else ""
             object.__setattr__(self, "speaker", speaker or None)
         if self.pause is not None:
-            object.__setattr__(self, "pause", round(float(self.pause), 3))
+            pause = float(self.pause)
+            if not 0 <= pause <= MAX_PAUSE:  # also refuses NaN
+                raise ValueError(f"a pause must be 0 to {MAX_PAUSE:g} seconds, got {self.pause!r}")
+            object.__setattr__(self, "pause", round(pause, 3))
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,8 @@ def parse_text(text: str, source: str = "script") -> Script:
                 raise err(lineno, "expected a pause like '(pause 1.5s)'")
             if not segs:
                 raise err(lineno, "'(pause …)' must follow a line of text")
+            if float(m.group(1)) > MAX_PAUSE:
+                raise err(lineno, f"a pause can be at most {MAX_PAUSE:g}s")
             segs[-1] = replace(segs[-1], pause=float(m.group(1)))
             continue
         role, speaker = NARRATOR, None
@@ -310,16 +316,23 @@ def to_json(script: Script) -> dict[str, Any]:
     }
 
 
+def _json_text(value: Any, what: str) -> str:
+    """A required, non-blank JSON string (a null title must not become the text "None")."""
+    if not isinstance(value, str) or not clean_line(value):
+        raise ValueError(f"{what} must be a non-empty string")
+    return value
+
+
 def from_json(data: Any, source: str = "script") -> Script:
     """Build a script from the JSON shape (unknown keys are ignored)."""
     try:
         chapters = tuple(
             Chapter(
-                ch["title"],
+                _json_text(ch["title"], "a chapter title"),
                 tuple(
                     Segment(
                         s["role"],
-                        s["text"],
+                        _json_text(s["text"], "a segment's text"),
                         s.get("speech") or s["text"],
                         speaker=s.get("speaker"),
                         paragraph_end=bool(s.get("paragraph_end", True)),
@@ -330,8 +343,10 @@ def from_json(data: Any, source: str = "script") -> Script:
             )
             for ch in data["chapters"]
         )
+        if not any(ch.segments for ch in chapters):
+            raise ValueError("no text to read")
         return Script(
-            title=data["title"],
+            title=_json_text(data["title"], "title"),
             chapters=chapters,
             author=data.get("author"),
             date=data.get("date"),
