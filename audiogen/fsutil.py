@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -27,16 +28,31 @@ _WINDOWS_RESERVED = {
 }
 
 
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
+                       "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"})
+
+
 def slugify(text: str, max_len: int = 60, fallback: str = "episode") -> str:
-    """A file-name-safe slug on Linux, macOS and Windows: ``a-z0-9-`` only, never empty."""
-    norm = unicodedata.normalize("NFKD", str(text))
-    ascii_text = norm.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(slug) > max_len:
-        slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
-        slug = slug.strip("-")
+    """A file-name-safe slug on Linux, macOS and Windows: ``a-z0-9-`` only, never empty.
+
+    When ASCII folding drops letters or symbols (Chinese, Arabic, Cyrillic, emoji...), a short
+    hash of the title is appended, so two such titles never share an episode folder.
+    """
+    text = unicodedata.normalize("NFC", str(text))
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    lost = any(not ch.isascii() and (ch.isalnum() or unicodedata.category(ch)[0] == "S") for ch in folded)
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode("ascii").lower()).strip("-")
+    digest = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:8] if lost else ""
+    room = max_len - (len(digest) + 1 if digest else 0)
+    if len(slug) > room:
+        cut = slug[:max(room, 0)]
+        slug = (cut.rsplit("-", 1)[0] or cut).strip("-") if cut else ""
+    if digest:
+        if not slug and len(fallback) + 1 + len(digest) <= max_len:
+            slug = fallback
+        return f"{slug}-{digest}" if slug else digest[:max_len]
     if not slug or slug in _WINDOWS_RESERVED:
-        slug = f"{fallback}-{slug}" if slug else fallback
+        slug = f"{fallback}-{slug}"[:max_len].strip("-") if slug else fallback
     return slug
 
 
