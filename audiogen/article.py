@@ -629,6 +629,14 @@ _CREDIT_END_RE = re.compile(
 )
 
 
+def _is_strict_title(text: str) -> bool:
+    """Every word capitalised except short function words: "Glasgow (No Place Like Home)"."""
+    words = [w.strip("()[]\"'\u2018\u2019\u201c\u201d") for w in text.split()]
+    words = [w for w in words if w]
+    return bool(words) and words[0][:1].isupper() and all(
+        w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words)
+
+
 def _is_caption_anchor(text: str) -> bool:
     """Lines that can only be captions/credits of embedded media."""
     if _words(text) > 40 or len(text) > 400:
@@ -640,7 +648,7 @@ def _is_caption_anchor(text: str) -> bool:
     if _words(text) <= 14 and _AGENCY_RE.search(text) and not text.endswith((".", "!", "?", "\u201d", '"')):
         return True
     m = _QUOTED_ALONE_RE.match(text)
-    if m and _words(m.group(1)) <= 8 and not m.group(1).rstrip().endswith(_END_PUNCT):
+    if m and _words(m.group(1)) <= 8 and not m.group(1).rstrip().endswith(_END_PUNCT) and _is_strict_title(m.group(1)):
         return True  # a song/film title alone on a line, as under an embedded player
     if _words(text) <= 8 and not text.endswith(_END_PUNCT) and (_FROM_RE.match(text) and _is_titleish(text[5:].strip()) or _LABEL_RE.search(text)):
         return True

@@ -314,9 +314,11 @@ Nice piece, thanks for the history lesson about our own harbour town.
 
 
 def test_short_real_paragraphs_and_spoken_quotes_survive():
-    text = f'A Title Line\n\n{BODY_1}\n\n"We did it."\n\nNobody expected that.\n\n{BODY_2}\n'
+    text = (f'A Title Line\n\n{BODY_1}\n\n"We did it."\n\nNobody expected that.\n\n\u201cAbsolutely not\u201d\n\n'
+            f'{BODY_2}\n')
     art = parse_article(text, "txt")
     assert '"We did it."' in texts(art)
+    assert "\u201cAbsolutely not\u201d" in texts(art)
     assert "Nobody expected that." in texts(art)
 
 
