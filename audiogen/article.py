@@ -545,7 +545,8 @@ def parse_byline(line: str) -> tuple[str, str | None] | None:
 _TRUNCATE_RE = re.compile(
     r"^(leave a (reply|comment|response)|post a comment|add a comment|\d+\s+(comments?|responses?|replies)|"
     r"comments?|(join|view|show|read)( the)? (discussion|conversation|comments?)|"
-    r"you must be logged in to post a comment.*)[\s.:!]*(cancel reply)?$",
+    r"you must be logged in to post a comment.*|about the authors?|more about the author|author bio(graphy)?)"
+    r"[\s.:!]*(cancel reply)?$",
     re.I,
 )
 _COMMENT_FORM_RE = re.compile(r"^(leave a (reply|comment|response)|post a comment|add a comment|join the (discussion|conversation))", re.I)
@@ -576,7 +577,8 @@ _CAPTION_RE = re.compile(
     r"^(\(?(photo|photograph|image|picture|illustration|video|graphic|credit|source|photo credit|image credit|"
     r"photos|images|pictured|caption|watch)( by| credit| courtesy of| source)?\s*[:|\u2014\u2013-]|"
     r"\((photo|photograph|image|picture|illustration|video|credit)( by| courtesy)?\b.*\)$|"
-    r"(photos?|photographs?|images?|illustrations?|pictures?) (by|courtesy|credits?)\b|courtesy of\b)",
+    r"(photos?|photographs?|images?|illustrations?|pictures?) (by|courtesy|credits?)\b|courtesy of\b|"
+    r"(image|media|video|photo|picture) (caption|copyright|source)\b)",
     re.I,
 )
 _AGENCY_RE = re.compile(
@@ -597,6 +599,7 @@ _AD_RE = re.compile(
     r"(click|tap) to (enlarge|expand|play|zoom)( image| video)?)[\s.!:\u2026]*$",
     re.I,
 )
+_LABELS_RE = re.compile(r"^(\d{1,3} of \d{1,3}|(tags|topics|filed under|categories|posted in|keywords)\s*:.*)$", re.I)
 _COPYRIGHT_RE = re.compile(
     r"^(©|\(c\)\s|copyright\b)|all rights reserved|\b(19|20)\d\d\b.*\ball rights?\b|"
     r"^(19|20)\d\d(\s*[-\u2013]\s*\d{2,4})?\s+[A-Z][\w&. ]*\b(inc|ltd|llc|corp|gmbh|plc)\b",
@@ -669,6 +672,8 @@ def _is_junk(text: str) -> bool:
     if n <= 60 and _COOKIE_RE.search(text) and re.search(r"\b(website|site|we use|this site|browsing|our)\b", text, re.I):
         return True
     if n <= 30 and _COPYRIGHT_RE.search(text):
+        return True
+    if n <= 30 and _LABELS_RE.match(text):
         return True
     return False
 
