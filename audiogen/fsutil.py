@@ -60,7 +60,9 @@ def describe_os_error(exc: OSError, path: Path | str) -> str:
     """A one-line, user-facing description of why writing ``path`` failed."""
     if exc.errno == errno.ENOSPC:
         return f"no space left on the device to write {path}; free some space and run again"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if exc.errno == errno.EROFS:
+        return f"cannot write {path}: the file system is read-only; choose another output folder (-o)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
         return f"cannot write {path}: permission denied; choose another output folder (-o)"
     return f"cannot write {path}: {exc.strerror or exc}"
 
