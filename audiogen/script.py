@@ -41,13 +41,9 @@ MAX_PAUSE = 60.0  # seconds; longer silences are almost surely typos and would b
 HEADER_KEYS = ("title", "author", "date", "language")
 
 
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x9f]")  # \t\n\v\f\r and \x1c-\x1f are whitespace
-
-
 def clean_line(text: str) -> str:
-    """Collapse whitespace (newlines included) and drop control characters, so a value fits
-    on one line and is safe in tags, feeds and transcripts."""
-    return " ".join(_CONTROL.sub("", str(text)).split())
+    """Collapse whitespace (newlines included) so a value fits on one line."""
+    return " ".join(str(text).split())
 
 
 @dataclass(frozen=True)

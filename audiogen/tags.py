@@ -9,6 +9,7 @@ mutagen's sharp edges, handled here:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -16,6 +17,12 @@ from typing import Sequence
 from audiogen.errors import AudioError
 
 CHAP_TITLE_MAX = 50
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline and CR stay
+
+
+def _clean(text: str) -> str:
+    """Text without control characters: a hand-edited script may carry them, players show them as boxes."""
+    return _CONTROL.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -81,16 +88,16 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
 
     OrderedID3 = _ordered_id3_class()
     tags = OrderedID3()
-    tags.add(TIT2(encoding=3, text=[info.title]))
+    tags.add(TIT2(encoding=3, text=[_clean(info.title)]))
     if info.artist:
-        tags.add(TPE1(encoding=3, text=[info.artist]))
+        tags.add(TPE1(encoding=3, text=[_clean(info.artist)]))
     if info.album:
-        tags.add(TALB(encoding=3, text=[info.album]))
+        tags.add(TALB(encoding=3, text=[_clean(info.album)]))
     if info.date:
-        tags.add(TDRC(encoding=3, text=[info.date]))
+        tags.add(TDRC(encoding=3, text=[_clean(info.date)]))
     tags.add(TCON(encoding=3, text=[info.genre]))
     if info.comment:
-        tags.add(COMM(encoding=3, lang=info.language[:3] or "eng", desc="", text=[info.comment]))
+        tags.add(COMM(encoding=3, lang=info.language[:3] or "eng", desc="", text=[_clean(info.comment)]))
     tags.add(TLEN(encoding=3, text=[str(int(info.duration_ms))]))
     if info.chapters:
         ids = [f"chp{i}" for i in range(len(info.chapters))]
@@ -99,7 +106,7 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
         for cid, ch in zip(ids, info.chapters):
             tags.add(CHAP(element_id=cid, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                          sub_frames=[TIT2(encoding=3, text=[short_title(ch.title)])]))
+                          sub_frames=[TIT2(encoding=3, text=[short_title(_clean(ch.title))])]))
     if info.cover:
         tags.add(APIC(encoding=3, mime=info.cover_mime, type=3, desc="Cover", data=info.cover))
     tags.update_to_v23()
