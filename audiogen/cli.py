@@ -52,7 +52,7 @@ def _render_options(f):
         click.option("--voice", default=None, metavar="VOICE", help="Narrator voice (see 'audiogen voices')."),
         click.option("--quote-voice", default=None, metavar="VOICE", help="Voice for quotations."),
         click.option("--rate", type=click.IntRange(80, 450), default=None, help="Speaking rate, words per minute."),
-        click.option("--pitch", type=click.IntRange(0, 99), default=None, help="Narrator pitch 0-99 (eSpeak)."),
+        click.option("--pitch", type=click.IntRange(0, 99), default=None, help="Narrator pitch 0-99 (50 = the voice's own)."),
         click.option("--cast", is_flag=True, default=None, help="Give each recurring speaker their own voice."),
         click.option("--lexicon", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Pronunciation lexicon (PLS XML or 'written = spoken' lines)."),

@@ -155,13 +155,23 @@ class ClipCache:
 
 def render_clip(job: Job) -> bytes:
     """Synthesize and master one clip: mono s16le PCM at 44.1 kHz."""
+    return master(speak(job), job.gain_db, job.ceiling_db)
+
+
+def speak(job: Job) -> np.ndarray:
+    """The engine's audio for ``job``, as float32 mono 44.1 kHz with its silence trimmed."""
     from audiogen import mix
 
     audio = get_engine(job.engine).synthesize(job.text, job.voice)
-    x = mix.to_master(audio.samples, audio.rate)
-    x = _trim_silence(x)
-    x *= np.float32(10 ** (job.gain_db / 20))
-    x = mix.limit(x, job.ceiling_db)
+    return _trim_silence(mix.to_master(audio.samples, audio.rate))
+
+
+def master(x: np.ndarray, gain_db: float, ceiling_db: float) -> bytes:
+    """Level, limit and fade a clip; return s16le PCM."""
+    from audiogen import mix
+
+    x = x * np.float32(10 ** (gain_db / 20))
+    x = mix.limit(x, ceiling_db)
     x = mix.fade_edges(x)
     return mix.to_pcm(x, 1)
 
@@ -279,13 +289,12 @@ def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: flo
     cached = cache.get_calibration(key)
     if cached is not None:
         return cached
+    gap = np.zeros(8820, dtype=np.float32)
+    passage = np.concatenate([part for text in CALIBRATION_TEXT
+                              for part in (speak(Job(engine_name, engine.version(), voice, text, 0.0, ceiling_db)), gap)])
     gain = 0.0
-    for _ in range(3):
-        pcm = b"".join(
-            render_clip(Job(engine_name, engine.version(), voice, text, gain, ceiling_db)) + bytes(8820)
-            for text in CALIBRATION_TEXT
-        )
-        measured = ffmpeg.measure_loudness(pcm, 44100, 1, true_peak=False)["integrated"]
+    for _ in range(4):  # the limiter takes a little loudness off: converge in a few steps
+        measured = ffmpeg.measure_loudness(master(passage, gain, ceiling_db), 44100, 1, true_peak=False)["integrated"]
         if measured is None:
             raise EngineError(f"the voice {voice.id!r} produced silence; choose another voice")
         error = target_lufs - measured
