@@ -159,11 +159,20 @@ def render_clip(job: Job) -> bytes:
 
 
 def speak(job: Job) -> np.ndarray:
-    """The engine's audio for ``job``, as float32 mono 44.1 kHz with its silence trimmed."""
+    """The engine's audio for ``job``, as float32 mono 44.1 kHz with its silence trimmed.
+
+    Text with letters or digits that comes back silent is tried once more, then is an
+    error: an empty clip must never be cached in place of a paragraph.
+    """
     from audiogen import mix
 
-    audio = get_engine(job.engine).synthesize(job.text, job.voice)
-    return _trim_silence(mix.to_master(audio.samples, audio.rate))
+    engine = get_engine(job.engine)
+    for _ in range(2):
+        audio = engine.synthesize(job.text, job.voice)
+        x = _trim_silence(mix.to_master(audio.samples, audio.rate))
+        if len(x) > 0.05 * 44100 or not any(ch.isalnum() for ch in job.text):
+            return x
+    raise EngineError(f"the speech engine returned no audio for: {job.text[:60]!r}")
 
 
 def master(x: np.ndarray, gain_db: float, ceiling_db: float) -> bytes:

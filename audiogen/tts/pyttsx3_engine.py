@@ -2,7 +2,11 @@
 
 pyttsx3's sharp edges, all handled here and nowhere else:
 - one engine per driver per process (a weak singleton): we keep one strong reference;
-- ``runAndWait`` can return before the WAV file is complete: we wait for a whole file;
+- ``runAndWait`` can return before the WAV file is complete, because the espeak
+  driver runs eSpeak NG asynchronously and finishes each utterance on eSpeak's
+  thread: we wait for pyttsx3's "finished-utterance" event and an idle engine
+  before the next utterance (else the old thread can clear the new one's buffer),
+  then for a whole file, and check the rate and voice really took;
 - errors in queued commands are swallowed (sent to an "error" callback): we collect
   them and raise, and we check the voice really took;
 - the espeak driver prints ``Audio saved to …`` on stdout: we silence it;
@@ -61,6 +65,8 @@ class Pyttsx3Engine:
             self._engine = pyttsx3.init("espeak")
         self._errors: list[BaseException] = []
         self._engine.connect("error", self._on_error)
+        self._finished = threading.Event()
+        self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
         self._tmpdir = Path(tempfile.mkdtemp(prefix="audiogen-tts-"))
         self._voices: list[VoiceInfo] | None = None
         self._current: tuple[str, int, int | None] | None = None
@@ -155,29 +161,41 @@ class Pyttsx3Engine:
         """Speak ``text`` with ``voice``; return mono int16 PCM at the engine's rate."""
         if not text.strip():
             return Audio(np.zeros(0, dtype=np.int16), self._rate)
+        for attempt in range(3):
+            samples, rate, took = self._utter(text, voice)
+            if took:
+                self._rate = rate
+                return Audio(samples, rate)
+            self._current = None  # settings were lost to a race: set them again and redo
+        raise EngineError(f"eSpeak NG did not keep the voice settings for {voice.id!r}; try again")
+
+    def _utter(self, text: str, voice: Voice) -> tuple[np.ndarray, int, bool]:
         self._configure(voice)
         target = self._tmpdir / f"clip-{os.getpid()}.wav"
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
         self._errors.clear()
-        # eSpeak's callback may finish (and print) after runAndWait returns: keep
-        # stdout redirected until the WAV file is whole.
+        self._finished.clear()
+        timeout = 5.0 + len(text) / 200
+        # The callback prints after runAndWait returns: keep stdout redirected until it is done.
         with contextlib.redirect_stdout(io.StringIO()):
             self._engine.save_to_file(text, str(target))
             self._engine.runAndWait()
             if not self._errors:
-                samples, rate = _read_complete_wav(target, timeout=5.0 + len(text) / 200)
+                if not self._finished.wait(timeout):
+                    raise EngineError("eSpeak NG did not finish speaking (timed out)")
+                deadline = time.monotonic() + 2.0
+                while self._engine.isBusy() and time.monotonic() < deadline:
+                    time.sleep(0.0005)
+                samples, rate = _read_complete_wav(target, timeout=timeout)
         if self._errors:
             self._current = None
             raise EngineError(f"eSpeak NG failed: {self._errors[0]}")
-        got = self._engine.getProperty("voice")
-        if got and got.lower() != voice.id.lower():
-            self._current = None
-            raise EngineError(f"eSpeak NG did not accept the voice {voice.id!r}")
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
-        self._rate = rate
-        return Audio(samples, rate)
+        got_voice = (self._engine.getProperty("voice") or "").lower()
+        took = got_voice == voice.id.lower() and self._engine.getProperty("rate") == voice.rate
+        return samples, rate, took
 
 
 def _read_complete_wav(path: Path, timeout: float) -> tuple[np.ndarray, int]:
