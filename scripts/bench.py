@@ -231,8 +231,12 @@ class Run:
     cpu_by_role: dict[str, float] = field(default_factory=dict)
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float = 0.02) -> Run:
-    """Run ``cmd``, timing it and polling the memory of it and every descendant."""
+def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float = 0.02,
+                 timeout: float = 3600.0) -> Run:
+    """Run ``cmd``, timing it and polling the memory of it and every descendant.
+
+    A run still going after ``timeout`` seconds (a hung engine) is killed, tree and all.
+    """
     hwm: dict[int, tuple[int, str]] = {}
     cpu: dict[int, float] = {}
     roles: dict[int, str] = {}
@@ -265,6 +269,12 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float 
                 hwm[pid] = (max(h, hwm.get(pid, (0, ""))[0]), name)
             total += _pss_kb(pid) or r
         tree_peak = max(tree_peak, total)
+        if time.perf_counter() - t0 > timeout:
+            for pid in reversed(tree):
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
         time.sleep(poll)
     wall = time.perf_counter() - t0
     for t in readers:
@@ -321,6 +331,7 @@ class Report:
     machine: dict
     rows: list[Row] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
 
 
 def _ffmpeg() -> str:
@@ -366,7 +377,8 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
     log(f"[{words}] audiogen cold ...")
     cold = run_measured(ag, env)
     if cold.rc != 0:
-        raise SystemExit(f"audiogen failed ({cold.rc}): {cold.stderr.strip()[-500:]}")
+        report.failures.append(f"{words} words, audiogen cold: exit {cold.rc}: {cold.stderr.strip()[-300:]}")
+        return
     data = json.loads(cold.stdout)
     mp3 = Path(data["mp3"])
     audio = float(data["duration"])
@@ -381,6 +393,7 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
         raise SystemExit(f"floor encode failed: {floor.stderr[-300:]}")
 
     def row(case: str, r: Run, secs: float, note: str = "") -> Row:
+        log(f"  {case}: {r.wall:.2f} s wall, {r.cpu_s:.1f} s CPU, peak {r.parent_mb:.0f}/{r.child_mb:.0f} MB")
         return Row(case, nwords, round(secs, 1), round(r.wall, 2), round(r.wall / floor.wall, 2),
                    round(secs / r.wall, 1), round(r.parent_mb, 1), round(r.child_mb, 1), round(r.tree_mb, 1),
                    round(r.cpu_s, 1), note)
@@ -393,8 +406,9 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
     art.write_text(edit_one_paragraph(text), encoding="utf-8")
     warm = run_measured(ag, env)
     if warm.rc != 0:
-        raise SystemExit(f"audiogen (edit) failed: {warm.stderr[-300:]}")
-    report.rows.append(row("audiogen one-paragraph edit", warm, audio,
+        report.failures.append(f"{words} words, audiogen edit: exit {warm.rc}: {warm.stderr.strip()[-300:]}")
+    else:
+        report.rows.append(row("audiogen one-paragraph edit", warm, audio,
                            f"{warm.wall / cold.wall:.0%} of cold"))
     report.extras[f"{words} words, audiogen edit: CPU s by process"] = warm.cpu_by_role
     art.write_text(text, encoding="utf-8")
@@ -404,8 +418,9 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
         naive_mp3 = work / f"naive-{words}.mp3"
         nv = run_measured([sys.executable, str(HERE / "naive_render.py"), str(art), str(naive_mp3)])
         if nv.rc != 0:
-            raise SystemExit(f"naive script failed: {nv.stderr[-300:]}")
-        report.rows.append(row("naive script", nv, _duration(naive_mp3), f"largest child: {nv.child_name}"))
+            report.failures.append(f"{words} words, naive script: exit {nv.rc}: {nv.stderr.strip()[-300:]}")
+        else:
+            report.rows.append(row("naive script", nv, _duration(naive_mp3), f"largest child: {nv.child_name}"))
 
     if extras:
         log(f"[{words}] extras: encoder settings, meter, upsampling ...")
@@ -555,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for k, v in report.extras.items():
         print(f"- {k}: {v}")
+    for f in report.failures:
+        print(f"- FAILED: {f}")
     lens = sorted({r.words for r in report.rows})
     colds = {r.words: r.wall_s for r in report.rows if r.case == "audiogen cold"}
     if len(lens) >= 2 and all(w in colds for w in lens):
