@@ -154,7 +154,10 @@ def decode_bytes(data: bytes, name: str = "the article") -> str:
         return data.decode("utf-8", errors="replace")
 
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"), None)
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+                                      # bidi embeddings, overrides and isolates: they carry no speech
+                                      # and can make titles display reversed in apps and feeds
+                                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffe\uffff]")
@@ -171,13 +174,23 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+MAX_ARTICLE_BYTES = 8 * 2**20  # ~1 million words of text, or a very heavy HTML page
+
+
+def _too_big(name: str) -> InputError:
+    return InputError(f"{name} is larger than the {MAX_ARTICLE_BYTES // 2**20} MB limit for one article; "
+                      "split it into several articles (one episode each)")
+
+
 def load_article(path: str | Path) -> Article:
     """Read an article file ("-" = standard input) and parse it by extension or content."""
     source = str(path)
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
         name = "standard input"
         fmt = None
+        if len(data) > MAX_ARTICLE_BYTES:
+            raise _too_big(name)
     else:
         p = Path(path)
         name = str(p)
@@ -186,6 +199,8 @@ def load_article(path: str | Path) -> Article:
         if p.is_dir():
             raise InputError(f"{p} is a folder, not an article file; give the path of a .txt, .md or .html file")
         try:
+            if p.stat().st_size > MAX_ARTICLE_BYTES:
+                raise _too_big(name)
             data = p.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {p}: {exc.strerror or exc}; check its permissions") from None

@@ -163,7 +163,7 @@ def _progress(quiet: bool):
     return update, close
 
 
-def _render_and_report(script, opts: dict[str, Any], source_sha256: str | None) -> None:
+def _render_and_report(script, opts: dict[str, Any], source_sha256: str | None, source: str) -> None:
     from audiogen.episode import manifest_path, render
 
     show, settings = _resolve(opts)
@@ -171,14 +171,12 @@ def _render_and_report(script, opts: dict[str, Any], source_sha256: str | None) 
     album = None
     slug = None
     if show is not None:
-        from audiogen.fsutil import slugify
-
-        slug = slugify(script.title)
+        slug = show.slug_for(script.title, source)
         out_dir = show.episode_dir(slug)
         album = show.config.title
     update, close = _progress(opts.get("quiet", False))
     try:
-        episode = render(script, out_dir, settings, slug=slug, source_sha256=source_sha256,
+        episode = render(script, out_dir, settings, slug=slug, source_sha256=source_sha256, source=source,
                          cover=opts.get("cover"), album=album, progress=update)
     finally:
         if close:
@@ -234,7 +232,7 @@ def episode(article: str, **opts: Any) -> None:
             digest = hashlib.sha256(Path(article).read_bytes()).hexdigest()
         except OSError:
             digest = None
-    _render_and_report(script, opts, digest)
+    _render_and_report(script, opts, digest, article if article == "-" else str(Path(article).resolve()))
 
 
 @cli.command()
@@ -292,7 +290,8 @@ def render(script_file: str, **opts: Any) -> None:
         name = str(path)
     text = decode_bytes(data, name)
     s = loads(text, name)
-    _render_and_report(s, opts, hashlib.sha256(data).hexdigest())
+    _render_and_report(s, opts, hashlib.sha256(data).hexdigest(),
+                       script_file if script_file == "-" else str(Path(script_file).resolve()))
 
 
 @cli.command()

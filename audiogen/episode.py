@@ -71,6 +71,7 @@ class Episode:
     cues: tuple[Cue, ...]
     loudness: dict[str, float | None] | None
     source_sha256: str
+    source: str | None = None  # the article or script file rendered ("-" for stdin)
     voices: dict[str, str] = field(default_factory=dict)
     rendered_at: str = ""
 
@@ -94,6 +95,7 @@ class Episode:
             "loudness": self.loudness,
             "voices": self.voices,
             "source_sha256": self.source_sha256,
+            "source": self.source,
             "rendered_at": self.rendered_at,
             "generator": f"audiogen {__version__}",
         }
@@ -293,6 +295,29 @@ def _over_bed(voice: np.ndarray, bed: np.ndarray, channels: int) -> tuple[np.nda
 # ------------------------------------------------------------------ render
 
 
+def read_cover(path: Path) -> tuple[bytes, str]:
+    """The cover's bytes and MIME type, after Pillow has decoded it fully (a damaged
+    or non-image file is refused before any synthesis)."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        raise AudioError(f"cannot read the cover image {path}; check the path (--cover)") from None
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format
+            img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise AudioError(f"the cover {path} is not a readable PNG or JPEG image") from None
+    if fmt not in ("PNG", "JPEG"):
+        raise AudioError(f"the cover {path} is {fmt or 'not an image'}; podcast apps need PNG or JPEG")
+    return data, "image/png" if fmt == "PNG" else "image/jpeg"
+
+
+
 def render(
     script: Script,
     out_dir: Path | str,
@@ -300,6 +325,7 @@ def render(
     *,
     slug: str | None = None,
     source_sha256: str | None = None,
+    source: str | None = None,
     cover: Path | None = None,
     album: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -311,13 +337,7 @@ def render(
     slug = slug or slugify(script.title)
     source_sha256 = source_sha256 or hashlib.sha256(json.dumps(to_json(script)).encode()).hexdigest()
     cover_path = Path(cover) if cover else asset_path("cover.png")
-    try:
-        cover_bytes = cover_path.read_bytes()
-    except OSError:
-        raise AudioError(f"cannot read the cover image {cover_path}") from None
-    cover_mime = "image/jpeg" if cover_bytes[:3] == b"\xff\xd8\xff" else "image/png"
-    if cover_mime == "image/png" and cover_bytes[:8] != b"\x89PNG\r\n\x1a\n":
-        raise AudioError(f"the cover {cover_path} is not a PNG or JPEG image")
+    cover_bytes, cover_mime = read_cover(cover_path)
 
     tmp_cache = None
     if settings.cache:
@@ -326,7 +346,7 @@ def render(
         tmp_cache = tempfile.TemporaryDirectory(prefix="audiogen-nocache-")
         cache = ClipCache(Path(tmp_cache.name))
     try:
-        return _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_mime,
+        return _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime,
                        album, progress, cache)
     finally:
         if tmp_cache is not None:
@@ -335,7 +355,7 @@ def render(
             cache.prune()
 
 
-def _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_mime, album, progress, cache):
+def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album, progress, cache):
     voices = _Voices(settings, script, cache)
     items, jobs = _plan(script, settings, voices)
     music = _Music_Library(settings, voices.target, voices.ceiling)
@@ -417,6 +437,7 @@ def _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_m
         language=script.language, description=script.lede(), duration=round(duration, 3), channels=ch,
         bitrate=settings.kbps, bytes=size, chapters=chapters, cues=tuple(cues), loudness=loudness,
         source_sha256=source_sha256,
+        source=source,
         voices={"narrator": voices.narrator.id, "quote": voices.quote.id,
                 **{f"cast:{k}": v.id for k, v in voices.cast.items()}},
         rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -426,7 +447,9 @@ def _render(script, out_dir, settings, slug, source_sha256, cover_bytes, cover_m
 
 
 def manifest_path(episode: Episode) -> Path:
-    return episode.mp3.with_name(f"{episode.slug}.episode.json")
+    from audiogen.show import MANIFEST_SUFFIX
+
+    return episode.mp3.with_name(f"{episode.slug}{MANIFEST_SUFFIX}")
 
 
 def write_manifest(episode: Episode) -> Path:

@@ -18,7 +18,7 @@ import numpy as np
 
 from audiogen import ffmpeg
 from audiogen.audio import MASTER_RATE
-from audiogen.errors import AudioError
+from audiogen.errors import AudiogenError, AudioError, OutputError
 
 # Half-sample interpolation kernel for 2x upsampling (Kaiser-windowed sinc, 32 taps).
 _TAPS = 16
@@ -131,6 +131,7 @@ class Encoder:
 
     def __init__(self, out_path: Path, channels: int, kbps: int, *, measure: bool = True, quality: int = 5):
         self.channels = channels
+        self.out_path = out_path
         self.frames = 0
         common = ["-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ar", str(MASTER_RATE),
                   "-ac", str(channels), "-i", "pipe:0"]
@@ -176,8 +177,18 @@ class Encoder:
                 proc.stdin.write(pcm)
             except BrokenPipeError:
                 self.abort()
-                err = self._enc_err if proc is self._enc else self._meter_err
-                raise AudioError(f"the MP3 encoder stopped: {ffmpeg.last_error_line(err)}") from None
+                if proc is self._enc:
+                    raise self._encoder_error() from None
+                raise AudioError(f"the loudness meter stopped: {ffmpeg.last_error_line(self._meter_err)}") from None
+
+    def _encoder_error(self) -> AudiogenError:
+        if self._enc_thread.is_alive():
+            self._enc_thread.join(timeout=5)
+        line = ffmpeg.last_error_line(self._enc_err)
+        if "No space left on device" in line:
+            return OutputError(f"no space left on the device to write the episode in {self.out_path.parent}; "
+                               "free some space and run again")
+        return AudioError(f"MP3 encoding failed: {line}")
 
     def finish(self) -> dict[str, float | None] | None:
         """Close the input, wait for the encoder; return the loudness report (or None)."""
@@ -187,7 +198,7 @@ class Encoder:
         rc = self._enc.wait()
         self._enc_thread.join()
         if rc != 0:
-            raise AudioError(f"MP3 encoding failed: {ffmpeg.last_error_line(self._enc_err)}")
+            raise self._encoder_error()
         if self._meter is None:
             return None
         self._meter.wait()

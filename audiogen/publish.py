@@ -20,11 +20,10 @@ from typing import Any, Mapping, NamedTuple
 from audiogen import fsutil, site, transcripts
 from audiogen.errors import AudiogenError, ConfigError, InputError
 from audiogen.feed import FeedEpisode, build_feed
-from audiogen.show import Show, load_show
+from audiogen.show import MANIFEST_SUFFIX, Show, load_show
 
 log = logging.getLogger(__name__)
 
-MANIFEST_SUFFIX = ".episode.json"
 RECORD_NAME = "publish.json"
 RECORD_VERSION = 1
 STATE_NAME = ".audiogen-state.json"  # {"last_episode": N}: episode numbers are never reused

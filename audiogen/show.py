@@ -32,6 +32,7 @@ CONFIG_NAME = "podcast.toml"
 FEED_NAME = "feed.xml"
 INDEX_NAME = "index.html"
 LOCK_NAME = ".audiogen.lock"
+MANIFEST_SUFFIX = ".episode.json"  # episodes/<slug>/<slug>.episode.json, written by the renderer
 EPISODES_DIR = "episodes"
 
 # The Podcasting 2.0 namespace UUID that podcast:guid values are derived under.
@@ -161,6 +162,25 @@ class Show:
         if not _SLUG_RE.match(slug):
             raise ConfigError(f"episode slug {slug!r} is not a safe folder name (a-z, 0-9 and '-' only)")
         return self.episodes_dir / slug
+
+    def slug_for(self, title: str, source: str | None) -> str:
+        """The episode slug for an article: the title's slug, or ``-2``, ``-3``... when that
+        folder holds an episode rendered from another article file that still exists."""
+        import json
+
+        from audiogen.fsutil import slugify
+
+        base = slugify(title)
+        for n in range(1, 1000):
+            slug = base if n == 1 else f"{base[:56]}-{n}"
+            try:
+                manifest = json.loads((self.episode_dir(slug) / f"{slug}{MANIFEST_SUFFIX}").read_text("utf-8"))
+            except (OSError, ValueError):
+                return slug
+            other = manifest.get("source") if isinstance(manifest, dict) else None
+            if not other or other == source or (other != "-" and not Path(other).is_file()):
+                return slug
+        raise ConfigError(f"too many episodes titled like {title!r}; give the article a distinct title")
 
     def url_for(self, relpath: Path | str) -> str:
         """Public URL of a file given by its path relative to the show folder."""

@@ -23,7 +23,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from audiogen.errors import AudiogenError, EngineError
+from audiogen.errors import AudiogenError, EngineError, OutputError
+from audiogen.fsutil import describe_os_error
 from audiogen.tts import Voice, get_engine
 
 CACHE_VERSION = "3"
@@ -64,7 +65,11 @@ class ClipCache:
     def __init__(self, root: Path, cap_mb: int = DEFAULT_CACHE_CAP_MB):
         self.root = Path(root)
         self.cap_bytes = cap_mb * 1024 * 1024
-        (self.root / "clips").mkdir(parents=True, exist_ok=True)
+        try:
+            (self.root / "clips").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot use the clip cache at {self.root} ({exc.strerror or exc}); set "
+                              "AUDIOGEN_CACHE_DIR to a writable folder or use --no-cache") from None
 
     def path(self, key: str) -> Path:
         return self.root / "clips" / key[:2] / f"{key}.pcm"
@@ -92,19 +97,22 @@ class ClipCache:
 
     def write(self, key: str, pcm: bytes) -> None:
         p = self.path(key)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+        tmp = None
         try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_HEADER.pack(_MAGIC, len(pcm) // 2, zlib.crc32(pcm)))
                 fh.write(pcm)
             os.replace(tmp, p)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        except OSError as exc:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+            raise OutputError(describe_os_error(exc, p) + " (the clip cache; AUDIOGEN_CACHE_DIR or "
+                              "--no-cache choose another place)") from None
 
     def prune(self) -> int:
         """Delete least-recently-written clips until the cache is under its cap; return bytes freed."""
@@ -147,10 +155,13 @@ class ClipCache:
         except (OSError, ValueError):
             data = {}
         data[key] = gain_db
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+            with os.fdopen(fd, "w") as fh:
+                json.dump(data, fh, indent=1, sort_keys=True)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a calibration we cannot keep is simply measured again next time
 
 
 def render_clip(job: Job) -> bytes:

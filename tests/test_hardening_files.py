@@ -132,7 +132,6 @@ def test_cover_that_is_not_an_image(tmp_path: Path, article: Path) -> None:
     assert not out.exists() or not list(out.iterdir())
 
 
-@pytest.mark.xfail(reason="episode.render checks only the JPEG magic bytes: a damaged JPEG is embedded", strict=True)
 def test_cover_with_image_magic_but_damaged_is_refused(tmp_path: Path, article: Path) -> None:
     fake = tmp_path / "cover.jpg"
     fake.write_bytes(b"\xff\xd8\xff\xe0" + b"garbage, not a JPEG" * 20)
@@ -187,7 +186,6 @@ def test_read_only_show_keeps_feed(show: Path, article: Path, tmp_path: Path, mo
     assert _snapshot(show) == before
 
 
-@pytest.mark.xfail(reason="mix.Encoder reports ffmpeg's ENOSPC as an AudioError (exit 6) without advice", strict=True)
 def test_disk_full_while_encoding(tmp_path: Path, article: Path, mounts) -> None:
     full = tmp_path / "full"
     full.mkdir()
@@ -274,7 +272,6 @@ def test_corrupt_and_truncated_cache_entries_are_made_again(tmp_path: Path, arti
     assert isinstance(json.loads(calibration.read_text()), dict)
 
 
-@pytest.mark.xfail(reason="synth.ClipCache() lets OSError escape: 'internal error', exit 70", strict=True)
 def test_unusable_cache_folder_is_a_clear_error(tmp_path: Path, article: Path) -> None:
     blocker = tmp_path / "cache-is-a-file"
     blocker.write_text("x")

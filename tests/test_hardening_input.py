@@ -182,7 +182,6 @@ def test_control_and_zero_width_characters_reach_no_output(intl_episode: dict) -
     assert "Control chars and zerowidth joins are dropped." in " ".join(c["text"] for c in intl_episode["cues"])
 
 
-@pytest.mark.xfail(reason="article.clean_text keeps bidi overrides/isolates (U+202A-202E, U+2066-2069)", strict=True)
 def test_bidi_override_characters_are_removed(tmp_path: Path) -> None:
     """U+202E can make a title or transcript display reversed (Trojan Source); it carries no speech."""
     path = tmp_path / "bidi.txt"
@@ -193,8 +192,6 @@ def test_bidi_override_characters_are_removed(tmp_path: Path) -> None:
     assert "title: Harbour Notes Today" in text
 
 
-@pytest.mark.xfail(reason="article.load_article has no size limit: 50 MB is parsed (~25 s, ~400 MB) "
-                          "and would take days to render", strict=True)
 def test_fifty_megabyte_article_is_refused_quickly(tmp_path: Path) -> None:
     from audiogen import article
     from audiogen.errors import InputError

@@ -112,8 +112,6 @@ def test_titles_that_fold_to_nothing_do_not_overwrite_each_other(show: Path) -> 
     assert "你好世界" in titles and "こんにちは" in titles
 
 
-@pytest.mark.xfail(reason="cli._render_and_report reuses slugify(title) as the folder: a new article with "
-                          "the same title replaces the published episode under its old guid", strict=True)
 def test_a_different_article_with_the_same_title_does_not_replace_an_episode(show: Path) -> None:
     first = _render(show, "weekly-1.txt", _script("Weekly Notes", body="The first week was calm at sea."))
     before = Path(first["mp3"]).read_bytes()
