@@ -175,9 +175,17 @@ def _render_and_report(script, opts: dict[str, Any], source_sha256: str | None, 
         out_dir = show.episode_dir(slug)
         album = show.config.title
     update, close = _progress(opts.get("quiet", False))
+    fresh_folder = show is not None and not out_dir.exists()
     try:
         episode = render(script, out_dir, settings, slug=slug, source_sha256=source_sha256, source=source,
                          cover=opts.get("cover"), album=album, progress=update)
+    except BaseException:
+        if fresh_folder:  # a first render that failed leaves no empty episode folder in the show
+            try:
+                out_dir.rmdir()
+            except OSError:
+                pass
+        raise
     finally:
         if close:
             close()
