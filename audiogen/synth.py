@@ -27,7 +27,7 @@ from audiogen.errors import AudiogenError, EngineError, OutputError
 from audiogen.fsutil import describe_os_error
 from audiogen.tts import Voice, get_engine
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 _MAGIC = b"AGC2"
 _HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
 DEFAULT_CACHE_CAP_MB = 1024

@@ -60,6 +60,29 @@ def test_synthesis_returns_whole_audio_and_nothing_on_stdout(engine, capfd):
     assert "Audio saved" not in capfd.readouterr().out
 
 
+def test_every_rate_and_pitch_change_takes_at_once(engine):
+    """eSpeak queued rate changes and sometimes dropped them: each utterance must use its own."""
+    text = "The harbour wall will be finished before the winter storms arrive."
+    lengths: dict[int, list[int]] = {}
+    for rate in (150, 175, 175, 200, 120, 175, 150, 320, 150):
+        audio = engine.synthesize(text, engine.resolve("gmw/en-us", rate=rate))
+        lengths.setdefault(rate, []).append(len(audio.samples))
+    for rate, got in lengths.items():
+        assert max(got) - min(got) < 0.03 * max(got), (rate, got)
+    order = [lengths[r][0] for r in (120, 150, 175, 200, 320)]
+    assert order == sorted(order, reverse=True), lengths
+    assert lengths[120][0] > 2 * lengths[320][0]
+    low = engine.synthesize(text, engine.resolve("gmw/en-us", pitch=20))
+    high = engine.synthesize(text, engine.resolve("gmw/en-us", pitch=80))
+    assert _pitch_hz(high.samples, high.rate) > 1.2 * _pitch_hz(low.samples, low.rate)
+
+
+def test_control_characters_cannot_inject_espeak_commands(engine):
+    plain = engine.synthesize("Speak this sentence at the normal speed.", engine.resolve(None))
+    hostile = engine.synthesize("\x01" "400S Speak this sentence at the normal speed.", engine.resolve(None))
+    assert len(hostile.samples) > 0.8 * len(plain.samples)
+
+
 ARTICLE = """# The Council Vote
 
 The council met on Monday.
@@ -102,3 +125,13 @@ def test_lexicon_changes_the_spoken_form_not_the_text(tmp_path):
     proc = run_cli("script", str(art), "--lexicon", str(bad))
     assert proc.returncode == 4
     assert proc.stderr.decode().startswith("Error: ") and "line 2" in proc.stderr.decode()
+
+
+def test_rate_flag_sets_the_pace_of_the_whole_episode(tmp_path, short_article):
+    durations = {}
+    for rate in ("130", "260"):
+        proc = run_cli("episode", str(short_article), "-o", str(tmp_path / rate), "--no-stingers",
+                       "--no-cache", "--rate", rate, "--json")
+        assert proc.returncode == 0, proc.stderr.decode()
+        durations[rate] = json.loads(proc.stdout)["duration"]
+    assert durations["130"] > 1.5 * durations["260"], durations

@@ -6,7 +6,9 @@ pyttsx3's sharp edges, all handled here and nowhere else:
   driver runs eSpeak NG asynchronously and finishes each utterance on eSpeak's
   thread: we wait for pyttsx3's "finished-utterance" event and an idle engine
   before the next utterance (else the old thread can clear the new one's buffer),
-  then for a whole file, and check the rate and voice really took;
+  then for a whole file, and check the voice really took;
+- rate and pitch set through pyttsx3 go through eSpeak's command queue and were
+  sometimes lost: we send them inside the text as embedded commands instead;
 - errors in queued commands are swallowed (sent to an "error" callback): we collect
   them and raise, and we check the voice really took;
 - the espeak driver prints ``Audio saved to …`` on stdout: we silence it;
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 import threading
 import time
@@ -29,6 +32,8 @@ import numpy as np
 from audiogen.errors import EngineError
 from audiogen.tts import Audio, Voice, VoiceInfo
 from audiogen.tts import espeak
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 DEFAULT_VOICES = {"narrator": "gmw/en-us", "quote": "gmw/en+f3"}
 # Distinct, consistent voices handed out to recurring speakers with --cast.
@@ -69,7 +74,7 @@ class Pyttsx3Engine:
         self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
         self._tmpdir = Path(tempfile.mkdtemp(prefix="audiogen-tts-"))
         self._voices: list[VoiceInfo] | None = None
-        self._current: tuple[str, int, int | None] | None = None
+        self._current: str | None = None
         self._rate = 22050
 
     def _on_error(self, name=None, exception=None) -> None:
@@ -148,14 +153,24 @@ class Pyttsx3Engine:
         return Voice(id=vid, rate=int(rate), pitch=pitch, name=match.name)
 
     def _configure(self, voice: Voice) -> None:
-        state = (voice.id, voice.rate, voice.pitch)
-        if state == self._current:
+        if voice.id == self._current:
             return
         self._engine.setProperty("voice", voice.id)
-        self._engine.setProperty("rate", voice.rate)
+        self._current = voice.id
+
+    @staticmethod
+    def _embedded(text: str, voice: Voice) -> str:
+        """Put rate and pitch in the text as eSpeak embedded commands (Ctrl-A).
+
+        pyttsx3 sets them with espeak_SetParameter, which eSpeak queues on its own
+        thread in retrieval mode; a change was sometimes lost or applied an utterance
+        late. Commands inside the text apply to exactly that utterance.
+        """
+        text = _CONTROL.sub(" ", text)
+        prefix = f"\x01{int(voice.rate)}S"
         if voice.pitch is not None:
-            self._engine.setProperty("pitch", voice.pitch)
-        self._current = state
+            prefix += f"\x01{int(voice.pitch)}P"
+        return f"{prefix} {text}"
 
     def synthesize(self, text: str, voice: Voice) -> Audio:
         """Speak ``text`` with ``voice``; return mono int16 PCM at the engine's rate."""
@@ -167,7 +182,7 @@ class Pyttsx3Engine:
                 self._rate = rate
                 return Audio(samples, rate)
             self._current = None  # settings were lost to a race: set them again and redo
-        raise EngineError(f"eSpeak NG did not keep the voice settings for {voice.id!r}; try again")
+        raise EngineError(f"eSpeak NG did not keep the voice {voice.id!r}; try again")
 
     def _utter(self, text: str, voice: Voice) -> tuple[np.ndarray, int, bool]:
         self._configure(voice)
@@ -179,7 +194,7 @@ class Pyttsx3Engine:
         timeout = 5.0 + len(text) / 200
         # The callback prints after runAndWait returns: keep stdout redirected until it is done.
         with contextlib.redirect_stdout(io.StringIO()):
-            self._engine.save_to_file(text, str(target))
+            self._engine.save_to_file(self._embedded(text, voice), str(target))
             self._engine.runAndWait()
             if not self._errors:
                 if not self._finished.wait(timeout):
@@ -194,7 +209,7 @@ class Pyttsx3Engine:
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
         got_voice = (self._engine.getProperty("voice") or "").lower()
-        took = got_voice == voice.id.lower() and self._engine.getProperty("rate") == voice.rate
+        took = got_voice == voice.id.lower()
         return samples, rate, took
 
 
