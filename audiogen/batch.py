@@ -26,7 +26,6 @@ from audiogen.errors import AudiogenError, InputError
 from audiogen.settings import RenderSettings
 
 RECORD_SUFFIX = ".batch.json"
-MANIFEST_SUFFIX = ".episode.json"
 RECORD_VERSION = 1
 RENDERED, SKIPPED, FAILED = "rendered", "skipped", "failed"
 # Settings that change how fast a render runs, never what it produces.
@@ -150,6 +149,8 @@ def done_index(out_dir: Path | None, show_dir: Path | None) -> dict[tuple[str, s
     Complete means: a batch record, its manifest naming the same source sha256,
     and the MP3 the manifest names.
     """
+    from audiogen.show import MANIFEST_SUFFIX
+
     index: dict[tuple[str, str], ArticleResult] = {}
     for folder in _record_folders(out_dir, show_dir):
         for rec_path in folder.glob(f"*{RECORD_SUFFIX}"):
@@ -181,12 +182,15 @@ def _claim(claims: Path, slug: str) -> bool:
 
 
 def _owned_by_other(folder: Path, slug: str, article: str) -> bool:
-    """True when ``slug`` there was rendered from another article that still exists."""
-    rec = _read_json(record_path(folder, slug))
-    if not rec or not rec.get("article"):
+    """True when ``slug`` there was rendered from another article file that still exists
+    (the rule ``Show.slug_for`` applies to single renders)."""
+    from audiogen.show import MANIFEST_SUFFIX
+
+    manifest = _read_json(folder / f"{slug}{MANIFEST_SUFFIX}")
+    other = manifest.get("source") if manifest else None
+    if not other or other == "-":
         return False
-    other = Path(str(rec["article"]))
-    return other != Path(article).resolve() and other.is_file()
+    return Path(str(other)) != Path(article).resolve() and Path(str(other)).is_file()
 
 
 def choose_slug(base: str, job: Job) -> tuple[str, Path]:
@@ -227,8 +231,8 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
         raise InputError("batch reads article files; use 'audiogen episode -' to read stdin")
     script = _read_article_script(job.article, _load_lexicon(job.settings))
     slug, folder = choose_slug(slugify(script.title), job)
-    episode = render(script, folder, job.settings, slug=slug, source_sha256=job.sha256, cover=job.cover,
-                     album=job.album)
+    episode = render(script, folder, job.settings, slug=slug, source_sha256=job.sha256,
+                     source=str(Path(job.article).resolve()), cover=job.cover, album=job.album)
     write_record(folder, slug, job.article, job.sha256, job.fingerprint)
     return ArticleResult(job.article, RENDERED, slug=slug, mp3=str(episode.mp3), manifest=str(manifest_path(episode)),
                          duration=episode.duration, seconds=round(time.perf_counter() - t0, 2))

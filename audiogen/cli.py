@@ -325,14 +325,15 @@ def voices(engine: str, language: str | None, as_json: bool) -> None:
         click.echo("\neSpeak variants can be added to any voice, e.g. gmw/en-us+f3 (female), gmw/en+m3.", err=True)
 
 
-def _register_publish_commands() -> None:
-    from audiogen.cli_publish import COMMANDS
+def _register_commands() -> None:
+    from audiogen.cli_batch import COMMANDS as BATCH
+    from audiogen.cli_publish import COMMANDS as PUBLISH
 
-    for cmd in COMMANDS:
+    for cmd in (*PUBLISH, *BATCH):
         cli.add_command(cmd)
 
 
-_register_publish_commands()
+_register_commands()
 
 
 # ------------------------------------------------------------------ entry point

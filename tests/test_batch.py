@@ -19,16 +19,6 @@ from audiogen.settings import RenderSettings
 
 from conftest import decode
 
-if "batch" not in cli.commands:  # until audiogen.cli registers it
-    from audiogen.cli_batch import COMMANDS
-
-    for _cmd in COMMANDS:
-        cli.add_command(_cmd)
-
-# Runs the real entry point in a subprocess (registering the command when cli.py does not yet).
-_RUNNER = ("import sys\nfrom audiogen.cli import cli, main\nif 'batch' not in cli.commands:\n"
-           "    from audiogen.cli_batch import COMMANDS\n    [cli.add_command(c) for c in COMMANDS]\n"
-           "main(sys.argv[1:])\n")
 
 ARTICLES = {
     "tide.md": "# Tide Tables\n\nThe harbour master prints the tide tables every Monday. Boats leave at high water.\n",
@@ -38,7 +28,7 @@ ARTICLES = {
 
 
 def _batch(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", _RUNNER, "batch", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "audiogen", "batch", *args], cwd=cwd, capture_output=True,
                           text=True, env=os.environ.copy(), timeout=300)
 
 
