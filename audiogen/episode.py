@@ -1,19 +1,22 @@
 """Render a narration script into a tagged, chaptered MP3 episode.
 
-The plan is a flat list of items (music, speech, silence, chapter marks). Speech
-clips come from the synthesizer in order; everything is streamed as 44.1 kHz PCM
-into one encoder, counting samples for exact chapter and cue times. The MP3 is
-encoded and tagged under a temporary name and renamed into place only when whole;
-the manifest (what the feed and site read) is written last.
+The plan is a flat list of items (music, speech, silence, chapter marks), cut into
+chunks (``chunks.py``). Speech clips come from the synthesizer in order; each chunk
+is written as 44.1 kHz PCM and encoded by its own LAME process while the next one is
+being made, and unchanged chunks come from the cache as MP3 frames. The chunks are
+joined in order (``mp3join.py``), counting samples for exact chapter and cue times.
+The MP3 is written and tagged under a temporary name and renamed into place only
+when whole; the manifest (what the feed and site read) is written last.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,10 +24,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from audiogen import __version__, mix
+from audiogen import __version__, chunks, mix
 from audiogen.audio import MASTER_RATE, load_array
 from audiogen.errors import AudioError, EngineError
 from audiogen.fsutil import atomic_path, atomic_write_text, slugify
+from audiogen.mp3join import Joiner, read_chunk
 from audiogen.script import NARRATOR, QUOTE, Script, Segment, to_json
 from audiogen.settings import RenderSettings
 from audiogen.synth import ClipCache, Job, Synthesizer, calibrate, default_cache_dir
@@ -117,6 +121,7 @@ class _Speech:
 @dataclass(frozen=True)
 class _Silence:
     seconds: float
+    paragraph: bool = False  # a pause between paragraphs: chunks may be cut here
 
 
 @dataclass(frozen=True)
@@ -216,7 +221,7 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
             if seg.pause is not None:
                 gap += seg.pause
             if nxt is not None:
-                items.append(_Silence(gap))
+                items.append(_Silence(gap, paragraph=seg.paragraph_end))
     items.append(_Silence(p.section))
     items.append(_Mark("Outro"))
     outro_text = f"That was {script.title}" + (f", by {script.author}." if script.author else ".")
@@ -251,6 +256,10 @@ class _Music_Library:
     def _path(self, name: str) -> Path:
         chosen = {"intro": self.settings.intro, "outro": self.settings.outro, "bed": self.settings.bed}[name]
         return Path(chosen) if chosen else asset_path(f"{name}.flac")
+
+    def digests(self) -> dict[str, str]:
+        """Content hashes of the music files, for the chunk cache keys."""
+        return {name: hashlib.sha256(self._path(name).read_bytes()).hexdigest() for name in ("intro", "outro", "bed")}
 
     def get(self, name: str, offset_db: float = 0.0) -> np.ndarray:
         if name not in self._cache:
@@ -293,6 +302,62 @@ def _over_bed(voice: np.ndarray, bed: np.ndarray, channels: int) -> tuple[np.nda
 
 
 # ------------------------------------------------------------------ render
+
+
+def _describe(item, jobs: list[Job]) -> list:
+    """What of a plan item shapes the audio and the timeline (for the chunk keys)."""
+    if isinstance(item, _Speech):
+        return ["speech", [jobs[j].key for j in item.jobs], item.role, item.speaker, item.text, item.over_bed,
+                item.gap]
+    if isinstance(item, _Silence):
+        return ["silence", item.seconds]
+    if isinstance(item, _Music):
+        return ["music", item.name]
+    return ["mark", item.title]
+
+
+def _produce(piece: list, raw: Path, clips, music: "_Music_Library", ceiling: float,
+             settings: RenderSettings) -> dict:
+    """Write one chunk's master PCM to ``raw``; return its timeline in samples from its start."""
+    ch = settings.channels
+    frames = 0
+    marks: list = []
+    cues: list = []
+    with open(raw, "wb") as out:
+
+        def write(pcm: bytes) -> None:
+            nonlocal frames
+            out.write(pcm)
+            frames += mix.frames_in(pcm, ch)
+
+        for item in piece:
+            if isinstance(item, _Mark):
+                marks.append([item.title, frames])
+            elif isinstance(item, _Silence):
+                write(mix.silence(item.seconds, ch))
+            elif isinstance(item, _Music):
+                write(mix.to_pcm(music.get(item.name), ch))
+            elif isinstance(item, _Speech):
+                parts = [next(clips)]
+                for _ in item.jobs[1:]:
+                    parts += [mix.silence(item.gap, 1), next(clips)]
+                pcm = b"".join(parts)
+                start = frames
+                if item.over_bed and settings.stingers:
+                    voice = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+                    mixed, offset = _over_bed(voice, music.get("bed"), ch)
+                    start += offset
+                    write(mix.to_pcm(mix.limit(mixed, ceiling), ch))
+                    length = len(voice)
+                else:
+                    write(pcm if ch == 1 else mix.to_pcm(np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, ch))
+                    length = len(pcm) // 2
+                cues.append([start, start + length, item.role, item.speaker, item.text])
+    if frames == 0:
+        with open(raw, "ab") as out:  # LAME needs at least one sample
+            out.write(mix.silence(0.05, ch))
+        frames = mix.frames_in(mix.silence(0.05, ch), ch)
+    return {"samples": frames, "marks": marks, "cues": cues}
 
 
 def read_cover(path: Path) -> tuple[bytes, str]:
@@ -362,7 +427,16 @@ def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes,
     if settings.stingers:  # fail early on an unreadable stinger, before any synthesis
         music.get("intro"), music.get("outro"), music.get("bed")
     ch = settings.channels
-    total = len(jobs)
+    pieces = chunks.split(items, lambda it: isinstance(it, _Mark), lambda it: isinstance(it, _Silence) and it.paragraph,
+                          lambda it: it.text if isinstance(it, _Speech) else None)
+    common = [ch, settings.kbps, round(voices.target, 2), round(voices.ceiling, 2), settings.stingers,
+              music.digests() if settings.stingers else None]
+    keys = [chunks.key([common, [_describe(it, jobs) for it in piece]]) for piece in pieces]
+    store = chunks.ChunkStore(cache.root)
+    metas: list[chunks.ChunkMeta | None] = [store.get(k) for k in keys]
+    todo = [jobs[j] for piece, meta in zip(pieces, metas) if meta is None
+            for it in piece if isinstance(it, _Speech) for j in it.jobs]
+    total = len(todo)
     done = 0
 
     def tick(n: int) -> None:
@@ -371,45 +445,63 @@ def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes,
         if progress:
             progress(done, total)
 
-    synth = Synthesizer(cache, settings.workers)
-    clips = synth.stream(jobs, on_done=tick)
+    clips = Synthesizer(cache, settings.workers).stream(todo, on_done=tick)
+    limit = max(1, settings.workers or os.cpu_count() or 1)
     marks: list[tuple[str, int]] = []
     cues: list[Cue] = []
+    loud: dict[str, list] = {"momentary": [], "short": [], "peaks": []}
+    running: deque = deque()  # (chunk index, ChunkEncode or None when cached, its timeline)
+    stray: list[Path] = []
     mp3_path = out_dir / f"{slug}.mp3"
-    with atomic_path(mp3_path) as tmp:
-        encoder = mix.Encoder(tmp, ch, settings.kbps)
+    with atomic_path(mp3_path) as tmp, tempfile.TemporaryDirectory(dir=store.root, prefix=".work-") as work:
         try:
-            for item in items:
-                if isinstance(item, _Mark):
-                    marks.append((item.title, encoder.frames))
-                elif isinstance(item, _Silence):
-                    encoder.write(mix.silence(item.seconds, ch))
-                elif isinstance(item, _Music):
-                    encoder.write(mix.to_pcm(music.get(item.name), ch))
-                elif isinstance(item, _Speech):
-                    pcm = next(clips)
-                    for _ in item.jobs[1:]:
-                        pcm += mix.silence(item.gap, 1) + next(clips)
-                    start = encoder.frames
-                    if item.over_bed and settings.stingers:
-                        voice = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-                        mixed, offset = _over_bed(voice, music.get("bed"), ch)
-                        mixed = mix.limit(mixed, voices.ceiling)
-                        start += offset
-                        encoder.write(mix.to_pcm(mixed, ch))
-                        length = len(voice)
+            with open(tmp, "wb") as fh:
+                joiner = Joiner(fh)
+
+                def settle(i: int, meta: chunks.ChunkMeta) -> None:
+                    off = joiner.offset_samples()
+                    joiner.add(read_chunk(store.mp3(keys[i])))
+                    marks.extend((title, off + at) for title, at in meta.marks)
+                    cues.extend(Cue(round((off + a) / MASTER_RATE, 3), round((off + b) / MASTER_RATE, 3), role,
+                                    speaker, text) for a, b, role, speaker, text in meta.cues)
+                    loud["momentary"].extend(meta.momentary)
+                    loud["short"].extend(meta.short)
+                    loud["peaks"].append(meta.true_peak)
+
+                def drain(wait: bool) -> None:
+                    while running and (wait or running[0][1] is None or running[0][1].done()):
+                        i, enc, local = running[0]  # popped only when settled: an interrupt still finds it
+                        if enc is None:
+                            settle(i, metas[i])
+                        else:
+                            measured = enc.result()
+                            Path(work, f"{i}.raw").unlink(missing_ok=True)
+                            settle(i, store.put(keys[i], enc.out, {**local, **measured}))
+                        running.popleft()
+
+                for i, piece in enumerate(pieces):
+                    if metas[i] is None:
+                        raw = Path(work, f"{i}.raw")
+                        local = _produce(piece, raw, clips, music, voices.ceiling, settings)
+                        stray.append(store.temp_path(keys[i]))
+                        running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps), local))
+                        while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
+                            next(r[1] for r in running if r[1] is not None and not r[1].done()).proc.wait()
                     else:
-                        encoder.write(pcm if ch == 1 else mix.to_pcm(
-                            np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, ch))
-                        length = len(pcm) // 2
-                    cues.append(Cue(round(start / MASTER_RATE, 3), round((start + length) / MASTER_RATE, 3),
-                                    item.role, item.speaker, item.text))
-            loudness = encoder.finish()
+                        running.append((i, None, None))
+                    drain(False)
+                drain(True)
+                frames = joiner.finish()
         except BaseException:
-            encoder.abort()
+            for _, enc, _ in running:
+                if enc is not None:
+                    enc.abort()
+            for path in stray:  # chunks not moved into the cache
+                path.unlink(missing_ok=True)
+                path.with_suffix(".log").unlink(missing_ok=True)
             clips.close()
             raise
-        frames = encoder.frames
+        loudness = mix.loudness_from_blocks(loud["momentary"], loud["short"], loud["peaks"])
         duration = frames / MASTER_RATE
         chapters = tuple(
             ChapterMark(title, round(start / MASTER_RATE, 3),
@@ -430,8 +522,7 @@ def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes,
             language=_iso639_2(script.language),
         ))
         size = tmp.stat().st_size
-    if loudness is not None:
-        loudness = {k: (round(v, 1) if v is not None else None) for k, v in loudness.items()}
+    loudness = {k: (round(v, 1) if v is not None else None) for k, v in loudness.items()}
     episode = Episode(
         mp3=mp3_path, slug=slug, title=script.title, author=script.author, date=script.date,
         language=script.language, description=script.lede(), duration=round(duration, 3), channels=ch,

@@ -1,24 +1,23 @@
-"""Assembly and encoding: master-format PCM, levelling, and a streaming MP3 encoder.
+"""Assembly and encoding: master-format PCM, levelling, MP3 chunk encoding and loudness.
 
 The master format is 44.1 kHz, 16-bit, mono or stereo. Speech clips are brought
 into it in the synthesis workers (upsampled, gain, lookahead limiter, edge fades);
-the parent only joins bytes and feeds one ffmpeg/LAME process, so memory stays
-flat and synthesis overlaps encoding. Times are counted in samples, never in
-pydub's rounded milliseconds.
+the parent only joins bytes into chunk files, each encoded (and measured) by its own
+ffmpeg/LAME process, several at once, so memory stays flat and every core works.
+Times are counted in samples, never in pydub's rounded milliseconds.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
-import threading
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
 from audiogen import ffmpeg
 from audiogen.audio import MASTER_RATE
-from audiogen.errors import AudiogenError, AudioError, OutputError
+from audiogen.errors import AudioError, OutputError
 
 # Half-sample interpolation kernel for 2x upsampling (Kaiser-windowed sinc, 32 taps).
 _TAPS = 16
@@ -122,101 +121,93 @@ def frames_in(pcm: bytes, channels: int) -> int:
     return len(pcm) // (2 * channels)
 
 
-class Encoder:
-    """One ffmpeg/LAME process fed s16le PCM on stdin, writing CBR MP3 with a Xing/Info header.
+# ------------------------------------------------------------------ chunked encoding
 
-    A second, optional ffmpeg process measures the same PCM with ebur128 (true peak)
-    so a loudness report needs no second pass over the file.
+_BLOCK_RE = re.compile(rb"\bt:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+|-inf)\s+S:\s*(-?[\d.]+|-inf)")
+
+
+def encoder_args(channels: int, kbps: int, quality: int = 5) -> list[str]:
+    """The LAME settings of every episode (CBR, 44.1 kHz, Info header; tags come later)."""
+    return ["-c:a", "libmp3lame", "-b:a", f"{kbps}k", "-compression_level", str(quality), "-ar", str(MASTER_RATE),
+            "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0", "-map_metadata", "-1", "-f", "mp3"]
+
+
+class ChunkEncode:
+    """One ffmpeg process: a raw s16le PCM file in, an MP3 chunk out, measured on the way.
+
+    The same process runs ebur128 (true peak) on a split of the input and logs its
+    100 ms blocks, so the episode's loudness is known without another pass and a
+    cached chunk keeps its measurements.
     """
 
-    def __init__(self, out_path: Path, channels: int, kbps: int, *, measure: bool = True, quality: int = 5):
-        self.channels = channels
-        self.out_path = out_path
-        self.frames = 0
-        common = ["-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ar", str(MASTER_RATE),
-                  "-ac", str(channels), "-i", "pipe:0"]
-        cmd = [ffmpeg.ffmpeg_exe(), *common, "-loglevel", "error", "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
-               "-compression_level", str(quality), "-ar", str(MASTER_RATE), "-write_xing", "1",
-               "-id3v2_version", "0", "-write_id3v1", "0", "-map_metadata", "-1", "-f", "mp3", "-y", str(out_path)]
-        self._enc = self._spawn(cmd)
-        self._meter = None
-        self._meter_err: bytes = b""
-        if measure:
-            mcmd = [ffmpeg.ffmpeg_exe(), *common, "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"]
-            self._meter = self._spawn(mcmd)
-            self._meter_thread = threading.Thread(target=self._drain_meter, daemon=True)
-            self._meter_thread.start()
-        self._enc_err: bytes = b""
-        self._enc_thread = threading.Thread(target=self._drain_enc, daemon=True)
-        self._enc_thread.start()
-
-    @staticmethod
-    def _spawn(cmd: list[str]) -> subprocess.Popen:
+    def __init__(self, raw: Path, out: Path, channels: int, kbps: int):
+        self.out = out
+        self.log = out.with_suffix(".log")
+        cmd = [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+               "-f", "s16le", "-ar", str(MASTER_RATE), "-ac", str(channels), "-i", str(raw),
+               "-filter_complex", "[0:a]asplit=2[e][m];[m]ebur128=framelog=info:peak=true,anullsink",
+               "-map", "[e]", *encoder_args(channels, kbps), "-y", str(out)]
         try:
-            # Own session: a Ctrl-C reaches audiogen only, which then stops the encoder cleanly.
-            return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    start_new_session=True)
+            with open(self.log, "wb") as log:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                             start_new_session=True)
         except OSError as exc:
             raise AudioError(f"could not start ffmpeg: {exc}") from None
 
-    def _drain_enc(self) -> None:
-        self._enc_err = self._enc.stderr.read()
+    def done(self) -> bool:
+        return self.proc.poll() is not None
 
-    def _drain_meter(self) -> None:
-        assert self._meter is not None
-        self._meter_err = self._meter.stderr.read()
-
-    def write(self, pcm: bytes) -> None:
-        if not pcm:
-            return
-        self.frames += frames_in(pcm, self.channels)
-        for proc in (self._enc, self._meter):
-            if proc is None:
-                continue
-            try:
-                proc.stdin.write(pcm)
-            except BrokenPipeError:
-                self.abort()
-                if proc is self._enc:
-                    raise self._encoder_error() from None
-                raise AudioError(f"the loudness meter stopped: {ffmpeg.last_error_line(self._meter_err)}") from None
-
-    def _encoder_error(self) -> AudiogenError:
-        if self._enc_thread.is_alive():
-            self._enc_thread.join(timeout=5)
-        line = ffmpeg.last_error_line(self._enc_err)
-        if "No space left on device" in line:
-            return OutputError(f"no space left on the device to write the episode in {self.out_path.parent}; "
-                               "free some space and run again")
-        return AudioError(f"MP3 encoding failed: {line}")
-
-    def finish(self) -> dict[str, float | None] | None:
-        """Close the input, wait for the encoder; return the loudness report (or None)."""
-        for proc in (self._enc, self._meter):
-            if proc is not None:
-                _close(proc.stdin)
-        rc = self._enc.wait()
-        self._enc_thread.join()
+    def result(self) -> dict:
+        """Wait; return the chunk's loudness blocks: momentary and short-term LUFS, true peak."""
+        rc = self.proc.wait()
+        try:
+            err = self.log.read_bytes()
+        except OSError:
+            err = b""
+        finally:
+            self.log.unlink(missing_ok=True)
         if rc != 0:
-            raise self._encoder_error()
-        if self._meter is None:
-            return None
-        self._meter.wait()
-        self._meter_thread.join()
-        return ffmpeg.parse_ebur128(self._meter_err.decode("utf-8", "replace"))
+            line = ffmpeg.last_error_line(err)
+            if "No space left on device" in line:
+                raise OutputError(f"no space left on the device to write the episode in {self.out.parent}; "
+                                  "free some space and run again")
+            raise AudioError(f"MP3 encoding failed: {line}")
+        m, s = [], []
+        for _t, mv, sv in _BLOCK_RE.findall(err):
+            m.append(-120.0 if mv == b"-inf" else float(mv))
+            s.append(-120.0 if sv == b"-inf" else float(sv))
+        peak = ffmpeg.parse_ebur128(err.decode("utf-8", "replace")).get("true_peak")
+        return {"momentary": m, "short": s, "true_peak": peak}
 
     def abort(self) -> None:
-        for proc in (self._enc, self._meter):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                _close(proc.stdin)
-                proc.wait()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.unlink(missing_ok=True)
 
 
-def _close(stream: IO[bytes] | None) -> None:
-    if stream is None:
-        return
-    try:
-        stream.close()
-    except OSError:
-        pass
+def loudness_from_blocks(momentary: list[float], short: list[float], peaks: list[float | None]
+                         ) -> dict[str, float | None]:
+    """Integrated loudness (BS.1770-4 gating over ebur128's 400 ms blocks, 100 ms apart),
+    loudness range (EBU Tech 3342 over its 3 s blocks) and true peak, for chunks measured apart."""
+    def power(lufs: np.ndarray) -> np.ndarray:
+        return 10 ** ((lufs + 0.691) / 10)
+
+    def loud(p: float) -> float:
+        return -0.691 + 10 * np.log10(p)
+
+    out: dict[str, float | None] = {"integrated": None, "range": None, "true_peak": None}
+    m = np.asarray(momentary, dtype=np.float64)
+    m = m[m > -70]
+    if m.size:
+        rel = loud(power(m).mean()) - 10
+        out["integrated"] = float(loud(power(m[m > rel]).mean()))
+    s = np.asarray(short, dtype=np.float64)
+    s = s[s > -70]
+    if s.size:
+        rel = loud(power(s).mean()) - 20
+        s = s[s > rel]
+        out["range"] = float(np.percentile(s, 95) - np.percentile(s, 10)) if s.size else 0.0
+    real = [p for p in peaks if p is not None]
+    out["true_peak"] = max(real) if real else None
+    return out

@@ -3,7 +3,7 @@
 
 One invocation generates long articles (seeded, made-up English prose), then measures:
 - floor: a bare ffmpeg encode of a WAV as long as audiogen's output, with the exact
-  encoder command audiogen uses (taken from ``audiogen.mix.Encoder``);
+  encoder settings audiogen uses (``audiogen.mix.encoder_args``), in one process;
 - naive: ``scripts/naive_render.py`` (pyttsx3 per paragraph, pydub ``+=``, export);
 - cold: ``audiogen episode`` with an empty clip cache;
 - edit: ``audiogen episode`` again after one paragraph was edited (warm cache);
@@ -291,14 +291,13 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float 
 
 
 def encoder_command(out_path: Path, channels: int = 1, kbps: int = 64) -> list[str]:
-    """The exact ffmpeg command line audiogen's Encoder runs (read from a live instance)."""
-    from audiogen import mix
+    """ffmpeg reading raw PCM on stdin with exactly the LAME settings audiogen encodes with."""
+    from audiogen import ffmpeg, mix
+    from audiogen.audio import MASTER_RATE
 
-    enc = mix.Encoder(out_path, channels, kbps, measure=False)
-    cmd = list(enc._enc.args)
-    enc.abort()
-    out_path.unlink(missing_ok=True)
-    return cmd
+    return [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ar", str(MASTER_RATE),
+            "-ac", str(channels), "-i", "pipe:0", "-loglevel", "error", *mix.encoder_args(channels, kbps),
+            "-y", str(out_path)]
 
 
 def floor_command(cmd: list[str], wav: Path) -> list[str]:

@@ -3,6 +3,7 @@ decoded MP3, loudness and true peak measured by ffmpeg's ebur128."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import numpy as np
@@ -151,3 +152,38 @@ def test_bad_config_names_line_and_key(tmp_path):
     cfg.write_text("[render]\nrate = 175\nchannels = 5\n")
     with pytest.raises(ConfigError, match=r"line 3.*channels"):
         load_render_settings(cfg)
+
+
+def test_edit_one_paragraph_reencodes_one_chunk_and_chapters_stay_exact(tmp_path):
+    """Chunks are encoded apart and cached: an edit re-makes only its own chunk, and the joined
+    MP3 still has every chapter where the decoded audio says."""
+    settings = RenderSettings(stingers=False, pauses=Pauses(section=2.5, paragraph=0.6, title=1.0))
+    cache = tmp_path / "cache"
+    first = render(SCRIPT, tmp_path / "a", settings, cache_dir=cache)
+    before = {p.name for p in (cache / "chunks").glob("*/*.mp3")}
+    assert len(before) >= 4  # intro, one per chapter, outro
+    chapters = list(SCRIPT.chapters)
+    fog = chapters[1]
+    chapters[1] = Chapter(fog.title, (fog.segments[0], _seg(QUOTE, "On a bad night it sounded until dawn.")))
+    edited = render(dataclasses.replace(SCRIPT, chapters=tuple(chapters)), tmp_path / "b", settings,
+                    cache_dir=cache)
+    after = {p.name for p in (cache / "chunks").glob("*/*.mp3")}
+    assert len(after - before) == 1
+    assert edited.duration < first.duration
+    audio = decode(edited.mp3)
+    assert abs(len(audio) / 44100 - edited.duration) < 0.002
+    onsets = _onsets(audio, min_gap_s=2.0)
+    read = ffmpeg_chapters(edited.mp3)
+    assert [c["title"] for c in read] == ["Intro", "Signals at Sea", "Fog Horns", "The Last Keepers", "Outro"]
+    for chap in read[2:]:
+        nearest = min(onsets, key=lambda t: abs(t - chap["start"]))
+        assert abs(nearest - chap["start"]) < 0.030, (chap, nearest)
+    # unchanged chapters sound the same, only shifted
+    last_a = next(c for c in first.chapters if c.title == "The Last Keepers")
+    last_b = next(c for c in edited.chapters if c.title == "The Last Keepers")
+    a = decode(first.mp3)[int(last_a.start * 44100):int(last_a.end * 44100), 0]
+    b = audio[int(last_b.start * 44100) - 50:int(last_b.end * 44100) + 50, 0]
+    n = len(a) - 100
+    # chapter times are rounded to the millisecond: find the exact alignment nearby
+    err = min(np.abs(a[50:50 + n] - b[lag:lag + n]).max() for lag in range(0, 101))
+    assert err < 1e-3

@@ -256,6 +256,17 @@ def test_corrupt_and_truncated_cache_entries_are_made_again(tmp_path: Path, arti
     ]
     for i, clip in enumerate(clips):
         clip.write_bytes(damage[i % len(damage)](good[clip]))
+    # Encoded chunks are cached too: damage every one, so that every clip is read again.
+    chunk_mp3s = sorted((Path(env["AUDIOGEN_CACHE_DIR"]) / "chunks").glob("*/*.mp3"))
+    assert chunk_mp3s
+    chunk_damage = [
+        lambda p: p.write_bytes(p.read_bytes()[:-300]),  # truncated MP3
+        lambda p: p.write_bytes(p.read_bytes()[:500] + bytes([p.read_bytes()[500] ^ 0xFF]) + p.read_bytes()[501:]),
+        lambda p: p.with_suffix(".json").write_text("{ not json"),
+        lambda p: p.unlink(),  # metadata without its MP3
+    ]
+    for i, mp3 in enumerate(chunk_mp3s):
+        chunk_damage[i % len(chunk_damage)](mp3)
     second = _render(["episode", str(article), "-o", str(tmp_path / "b"), "--no-stingers", "-q", "-j", "1"], env)
     assert second.returncode == 0, second.stderr.decode()
     # The engine's output varies a little from run to run, so compare durations, not samples.
@@ -265,6 +276,10 @@ def test_corrupt_and_truncated_cache_entries_are_made_again(tmp_path: Path, arti
 
     cache = ClipCache(Path(env["AUDIOGEN_CACHE_DIR"]))
     assert all(cache.read(c.stem) is not None for c in clips)  # every damaged entry was made again
+    from audiogen.chunks import ChunkStore
+
+    store = ChunkStore(Path(env["AUDIOGEN_CACHE_DIR"]))
+    assert all(store.get(p.stem) is not None for p in chunk_mp3s)
     calibration = Path(env["AUDIOGEN_CACHE_DIR"]) / "calibration.json"
     calibration.write_text("{ not json")  # damaged voice levels: measured again
     third = _render(["episode", str(article), "-o", str(tmp_path / "c"), "--no-stingers", "-q", "-j", "1"], env)

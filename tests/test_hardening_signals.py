@@ -162,14 +162,16 @@ def test_rerun_after_interrupts_completes(show: Path, long_article: Path) -> Non
 
 
 def _padded_script(show: Path, article: Path) -> Path:
-    """The article's script with long pauses: every clip is cached, the run is all encoding."""
+    """The article's script with long pauses: every clip is cached, the run is all encoding
+    (pauses of a fresh length, so no encoded chunk of an earlier run can be reused)."""
+    pause = f"(pause {55 + random.random():.2f}s)"
     proc = run_cli("script", str(article))
     assert proc.returncode == 0, proc.stderr.decode()
     lines = []
     for line in proc.stdout.decode().splitlines():
         lines.append(line)
         if line and line[0].isalpha() and ":" not in line[:12]:
-            lines.append("(pause 30s)")
+            lines.append(pause)
     path = show.parent / "padded.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -183,12 +185,23 @@ def test_interrupt_mid_encode_keeps_the_published_mp3(show: Path, long_article: 
     script = _padded_script(show, long_article)
     before = _snapshot(show)
 
-    def encoding() -> bool:
-        return any(p.stat().st_size > 64 * 1024 for p in show.rglob(f"{TMP_PREFIX}*.mp3"))
+    cache = os.environ["AUDIOGEN_CACHE_DIR"]
+
+    def encoding() -> bool:  # a LAME process of this run is at work on a chunk
+        for entry in os.listdir("/proc"):
+            try:
+                cmd = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"libmp3lame" in cmd and cache.encode() in cmd:
+                return True
+        return False
 
     result, family = _interrupt(["render", str(script), "--show", str(show), "--no-stingers", "-j", "2", "-q"],
                                 sig, ready=encoding)
     _assert_clean_interrupt(result, family, show, before)
+    leftovers = [p for p in Path(cache).rglob("*") if p.name.startswith((".tmp-", ".work-"))]
+    assert not leftovers, leftovers  # no half-encoded chunk or work folder left in the cache
 
 
 def test_two_renders_into_one_show_at_once_both_publish(show: Path) -> None:

@@ -1,0 +1,127 @@
+"""Cut an episode's plan into chunks that are encoded apart, in parallel, and cached.
+
+A chunk ends at every chapter and, inside a chapter, after a paragraph pause chosen
+by the paragraph's own text (content-defined, as in rsync): editing one paragraph
+changes one chunk, and the cut points after it stay where they were. A chunk's key
+hashes everything that shapes its audio, so an unchanged chunk is neither
+synthesized nor encoded again: its MP3 frames and measurements come from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from audiogen.errors import OutputError
+from audiogen.fsutil import describe_os_error
+
+CHUNK_VERSION = "1"
+MIN_CHARS = 1500  # about 1.5 minutes of speech
+MAX_CHARS = 6000
+CUT_ONE_IN = 3  # among paragraph ends past MIN_CHARS
+
+
+def split(items: Sequence[Any], is_mark, paragraph_end, speech_text) -> list[list[Any]]:
+    """Chunks of ``items``: a new one at each chapter mark, and after some paragraph pauses."""
+    chunks: list[list[Any]] = [[]]
+    chars = 0
+    last_text = ""
+    for item in items:
+        if is_mark(item) and chunks[-1]:
+            chunks.append([])
+            chars = 0
+        chunks[-1].append(item)
+        text = speech_text(item)
+        if text is not None:
+            chars += len(text)
+            last_text = text
+        elif paragraph_end(item) and chars >= MIN_CHARS:
+            if chars >= MAX_CHARS or zlib.crc32(last_text.encode("utf-8")) % CUT_ONE_IN == 0:
+                chunks.append([])
+                chars = 0
+    return [c for c in chunks if c]
+
+
+def key(description: Any) -> str:
+    blob = json.dumps([CHUNK_VERSION, description], ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChunkMeta:
+    """A chunk's timeline (in samples from its start) and measurements, stored beside its MP3."""
+
+    samples: int
+    marks: list  # [title, sample]
+    cues: list  # [start, end, role, speaker, text]
+    momentary: list
+    short: list
+    true_peak: float | None
+    mp3_bytes: int
+    mp3_crc: int
+
+
+class ChunkStore:
+    """Encoded chunks in the cache folder: ``chunks/ab/<key>.mp3`` and ``.json``, checked on read."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root) / "chunks"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(describe_os_error(exc, self.root) + " (the audio cache; AUDIOGEN_CACHE_DIR or "
+                              "--no-cache choose another place)") from None
+
+    def mp3(self, k: str) -> Path:
+        return self.root / k[:2] / f"{k}.mp3"
+
+    def get(self, k: str) -> ChunkMeta | None:
+        """The chunk's metadata when its MP3 is whole, else None (bad entries are removed)."""
+        mp3, meta_path = self.mp3(k), self.mp3(k).with_suffix(".json")
+        try:
+            meta = ChunkMeta(**json.loads(meta_path.read_text("utf-8")))
+            data = mp3.read_bytes()
+        except (OSError, ValueError, TypeError):
+            meta = None
+            data = b""
+        if meta is not None and len(data) == meta.mp3_bytes and zlib.crc32(data) == meta.mp3_crc:
+            try:
+                os.utime(mp3)
+                os.utime(meta_path)
+            except OSError:
+                pass
+            return meta
+        for p in (mp3, meta_path):
+            p.unlink(missing_ok=True)
+        return None
+
+    def temp_path(self, k: str) -> Path:
+        folder = self.root / k[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(describe_os_error(exc, folder) + " (the audio cache)") from None
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".mp3")
+        os.close(fd)
+        return Path(name)
+
+    def put(self, k: str, encoded: Path, meta: dict[str, Any]) -> ChunkMeta:
+        """Move a finished chunk into place (MP3 first, metadata last: the metadata vouches for it)."""
+        data = encoded.read_bytes()
+        full = ChunkMeta(**meta, mp3_bytes=len(data), mp3_crc=zlib.crc32(data))
+        target = self.mp3(k)
+        try:
+            os.replace(encoded, target)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(asdict(full), fh, separators=(",", ":"))
+            os.replace(tmp, target.with_suffix(".json"))
+        except OSError as exc:
+            raise OutputError(describe_os_error(exc, target) + " (the audio cache)") from None
+        return full
