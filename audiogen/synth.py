@@ -115,10 +115,13 @@ class ClipCache:
                               "--no-cache choose another place)") from None
 
     def prune(self) -> int:
-        """Delete least-recently-written clips until the cache is under its cap; return bytes freed."""
+        """Delete least-recently-used clips and encoded chunks until the cache is under its cap;
+        return bytes freed."""
         files = []
         total = 0
-        for f in (self.root / "clips").glob("*/*.pcm"):
+        found = [*(self.root / "clips").glob("*/*.pcm"), *(self.root / "chunks").glob("*/*.mp3"),
+                 *(self.root / "chunks").glob("*/*.json")]
+        for f in found:
             try:
                 st = f.stat()
             except OSError:

@@ -1,0 +1,72 @@
+"""Cutting the plan into chunks (content-defined, stable under edits) and the chunk store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from audiogen import chunks
+from audiogen.synth import ClipCache
+
+
+def _plan(paragraphs: list[str], chapters: int = 1) -> list[tuple]:
+    items: list[tuple] = []
+    for c in range(chapters):
+        items.append(("mark", f"Chapter {c}"))
+        for p in paragraphs:
+            items += [("speech", p), ("pause", True)]
+    return items
+
+
+def _split(items):
+    return chunks.split(items, lambda it: it[0] == "mark", lambda it: it[0] == "pause" and it[1],
+                        lambda it: it[1] if it[0] == "speech" else None)
+
+
+PARAS = [f"Paragraph {i} tells how the harbour changed in year {1900 + 7 * i}, and who paid for it. " * 4
+         for i in range(60)]
+
+
+def test_every_chapter_starts_a_chunk_and_nothing_is_lost():
+    items = _plan(PARAS[:5], chapters=3)
+    got = _split(items)
+    assert [it for piece in got for it in piece] == items
+    assert sum(1 for piece in got if piece[0][0] == "mark") == 3
+    assert all(sum(1 for it in piece if it[0] == "mark") <= 1 for piece in got)
+
+
+def test_chunks_are_bounded_and_an_edit_changes_only_its_own_chunk():
+    items = _plan(PARAS)
+    got = _split(items)
+    sizes = [sum(len(it[1]) for it in piece if it[0] == "speech") for piece in got]
+    assert len(got) > 3
+    assert all(s <= chunks.MAX_CHARS + max(len(p) for p in PARAS) for s in sizes)
+    assert all(s >= chunks.MIN_CHARS for s in sizes[:-1])
+    edited = list(PARAS)
+    edited[20] = edited[20].replace("harbour", "harbour wall")
+    other = _split(_plan(edited))
+    changed = [p for p in other if p not in got]
+    assert len(changed) == 1 and ("speech", edited[20]) in changed[0]
+    # inserting a paragraph: the cut points re-align after a chunk or two
+    inserted = PARAS[:20] + ["A new paragraph about the ferry. " * 6] + PARAS[20:]
+    third = _split(_plan(inserted))
+    assert sum(1 for p in third if p not in got) <= 3
+
+
+def test_store_refuses_damaged_entries_and_prune_counts_chunks(tmp_path: Path):
+    store = chunks.ChunkStore(tmp_path)
+    key = chunks.key(["example"])
+    tmp = store.temp_path(key)
+    tmp.write_bytes(b"\xff\xfb" + bytes(5000))
+    meta = store.put(key, tmp, {"samples": 10, "marks": [], "cues": [], "momentary": [], "short": [],
+                                "true_peak": None})
+    assert store.get(key) == meta
+    store.mp3(key).write_bytes(b"\xff\xfb" + bytes(4999))
+    assert store.get(key) is None and not store.mp3(key).exists()
+    assert not store.mp3(key).with_suffix(".json").exists()
+    tmp = store.temp_path(key)
+    tmp.write_bytes(bytes(3 * 1024 * 1024))
+    store.put(key, tmp, {"samples": 1, "marks": [], "cues": [], "momentary": [], "short": [], "true_peak": None})
+    freed = ClipCache(tmp_path, cap_mb=1).prune()
+    assert freed >= 3 * 1024 * 1024 and store.get(key) is None
+    assert json.loads(json.dumps(meta.__dict__))["samples"] == 10
