@@ -22,9 +22,9 @@ from audiogen.errors import OutputError
 from audiogen.fsutil import describe_os_error
 
 CHUNK_VERSION = "1"
-MIN_CHARS = 1500  # about 1.5 minutes of speech
-MAX_CHARS = 6000
-CUT_ONE_IN = 3  # among paragraph ends past MIN_CHARS
+MIN_CHARS = 800  # about 50 s of speech
+MAX_CHARS = 3000
+CUT_ONE_IN = 2  # among paragraph ends past MIN_CHARS
 
 
 def split(items: Sequence[Any], is_mark, paragraph_end, speech_text) -> list[list[Any]]:

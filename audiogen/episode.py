@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -486,7 +487,7 @@ def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes,
                         stray.append(store.temp_path(keys[i]))
                         running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps), local))
                         while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
-                            next(r[1] for r in running if r[1] is not None and not r[1].done()).proc.wait()
+                            time.sleep(0.005)  # until any encoder ends (they finish out of order)
                     else:
                         running.append((i, None, None))
                     drain(False)

@@ -135,7 +135,7 @@ def encoder_args(channels: int, kbps: int, quality: int = 5) -> list[str]:
 class ChunkEncode:
     """One ffmpeg process: a raw s16le PCM file in, an MP3 chunk out, measured on the way.
 
-    The same process runs ebur128 (true peak) on a split of the input and logs its
+    The audio passes through ebur128 (true peak) on its way to LAME, which logs its
     100 ms blocks, so the episode's loudness is known without another pass and a
     cached chunk keeps its measurements.
     """
@@ -145,8 +145,7 @@ class ChunkEncode:
         self.log = out.with_suffix(".log")
         cmd = [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
                "-f", "s16le", "-ar", str(MASTER_RATE), "-ac", str(channels), "-i", str(raw),
-               "-filter_complex", "[0:a]asplit=2[e][m];[m]ebur128=framelog=info:peak=true,anullsink",
-               "-map", "[e]", *encoder_args(channels, kbps), "-y", str(out)]
+               "-af", "ebur128=framelog=info:peak=true", *encoder_args(channels, kbps), "-y", str(out)]
         try:
             with open(self.log, "wb") as log:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,

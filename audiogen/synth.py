@@ -126,10 +126,11 @@ class ClipCache:
                 st = f.stat()
             except OSError:
                 continue
-            files.append((st.st_mtime, st.st_size, f))
+            # Clips go first: an encoded chunk replaces all its clips at a tenth of the size.
+            files.append((f.suffix != ".pcm", st.st_mtime, st.st_size, f))
             total += st.st_size
         freed = 0
-        for _, size, f in sorted(files):
+        for _, _, size, f in sorted(files):
             if total - freed <= self.cap_bytes:
                 break
             try:

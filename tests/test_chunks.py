@@ -70,3 +70,17 @@ def test_store_refuses_damaged_entries_and_prune_counts_chunks(tmp_path: Path):
     freed = ClipCache(tmp_path, cap_mb=1).prune()
     assert freed >= 3 * 1024 * 1024 and store.get(key) is None
     assert json.loads(json.dumps(meta.__dict__))["samples"] == 10
+
+
+def test_prune_removes_clips_before_encoded_chunks(tmp_path: Path):
+    store = chunks.ChunkStore(tmp_path)
+    key = chunks.key(["kept"])
+    tmp = store.temp_path(key)
+    tmp.write_bytes(b"\xff\xfb" + bytes(600 * 1024))
+    store.put(key, tmp, {"samples": 1, "marks": [], "cues": [], "momentary": [], "short": [], "true_peak": None})
+    cache = ClipCache(tmp_path, cap_mb=1)
+    for i in range(3):  # written after the chunk, yet removed first
+        cache.write(f"{i:02d}" + "0" * 62, bytes(300 * 1024))
+    cache.prune()
+    assert store.get(key) is not None
+    assert sum(1 for _ in (tmp_path / "clips").glob("*/*.pcm")) <= 1
