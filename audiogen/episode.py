@@ -32,7 +32,7 @@ from audiogen.fsutil import atomic_path, atomic_write_text, slugify
 from audiogen.mp3join import Joiner, read_chunk
 from audiogen.script import NARRATOR, QUOTE, Script, Segment, to_json
 from audiogen.settings import RenderSettings
-from audiogen.synth import ClipCache, Job, Synthesizer, calibrate, default_cache_dir
+from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate, default_cache_dir
 from audiogen.tags import ChapterTag, TagInfo, write_tags
 from audiogen.tts import Voice, get_engine
 
@@ -172,6 +172,16 @@ class _Voices:
         if seg.role == QUOTE:
             return self.cast.get(seg.speaker or "", self.quote)
         return self.narrator
+
+    def prepare(self, synth: Synthesizer) -> None:
+        """Level every voice of this render up front, in parallel when some are not cached yet."""
+        voices = list(dict.fromkeys([self.narrator, self.quote, *self.cast.values()]))
+        todo = [v for v in voices if cached_calibration(self.cache, self.settings.engine, self.version, v,
+                                                         self.target, self.ceiling) is None]
+        if len(todo) > 1:
+            synth.start()  # its workers also get ready for the synthesis that follows
+        for voice, gain in zip(todo, synth.calibrate(self.settings.engine, todo, self.target, self.ceiling)):
+            self._gains[voice] = gain
 
     def gain(self, voice: Voice) -> float:
         if voice not in self._gains:
@@ -422,11 +432,27 @@ def render(
 
 
 def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album, progress, cache):
+    synth = Synthesizer(cache, settings.workers)
+    try:
+        return _render_with(synth, script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime,
+                            album, progress, cache)
+    finally:
+        synth.close(wait=False)
+
+
+def _render_with(synth, script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album,
+                 progress, cache):
+    from concurrent.futures import ThreadPoolExecutor
+
     voices = _Voices(settings, script, cache)
-    items, jobs = _plan(script, settings, voices)
     music = _Music_Library(settings, voices.target, voices.ceiling)
-    if settings.stingers:  # fail early on an unreadable stinger, before any synthesis
-        music.get("intro"), music.get("outro"), music.get("bed")
+    with ThreadPoolExecutor(1) as loader:
+        # Stingers load (ffmpeg decodes and measures them) while the voices are levelled;
+        # an unreadable stinger fails the render before any synthesis.
+        loaded = loader.submit(lambda: [music.get(n) for n in ("intro", "outro", "bed")] if settings.stingers else None)
+        voices.prepare(synth)
+        loaded.result()
+    items, jobs = _plan(script, settings, voices)
     ch = settings.channels
     pieces = chunks.split(items, lambda it: isinstance(it, _Mark), lambda it: isinstance(it, _Silence) and it.paragraph,
                           lambda it: it.text if isinstance(it, _Speech) else None)
@@ -446,7 +472,7 @@ def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes,
         if progress:
             progress(done, total)
 
-    clips = Synthesizer(cache, settings.workers).stream(todo, on_done=tick)
+    clips = synth.stream(todo, on_done=tick)
     limit = max(1, settings.workers or os.cpu_count() or 1)
     marks: list[tuple[str, int]] = []
     cues: list[Cue] = []

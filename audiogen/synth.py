@@ -242,12 +242,44 @@ def _worker_run(job: Job) -> tuple[str, int]:
     return job.key, len(pcm) // 2
 
 
+def _worker_calibrate(args: tuple) -> float:
+    assert _worker_cache is not None
+    return calibrate(_worker_cache, *args)
+
+
 class Synthesizer:
-    """Yields each job's PCM in order; missing clips are made by a process pool."""
+    """Yields each job's PCM in order; missing clips are made by a process pool.
+
+    ``start()`` launches the pool ahead of time (its workers import and load the
+    engine while the parent plans), ``calibrate()`` levels several voices at once, and
+    ``close()`` stops it; ``stream()`` starts the pool itself when it is worth it.
+    """
 
     def __init__(self, cache: ClipCache, workers: int | None = None):
         self.cache = cache
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        if self._pool is None and self.workers > 1:
+            ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
+                initargs=(str(self.cache.root), True),
+            )
+
+    def close(self, wait: bool = True) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+    def calibrate(self, engine_name: str, voices: Sequence[Voice], target_lufs: float,
+                  ceiling_db: float) -> list[float]:
+        """Gains of ``voices`` (see ``calibrate``), measured in parallel when the pool runs."""
+        args = [(engine_name, v, target_lufs, ceiling_db) for v in voices]
+        if self._pool is None or len(voices) < 2:
+            return [calibrate(self.cache, *a) for a in args]
+        return list(self._pool.map(_worker_calibrate, args))
 
     def stream(
         self,
@@ -256,8 +288,9 @@ class Synthesizer:
     ) -> Iterator[bytes]:
         """PCM of ``jobs[i]`` for i in order; ``on_done(n)`` reports clips made or found."""
         missing = [i for i, job in enumerate(jobs) if not self.cache.path(job.key).exists()]
-        use_pool = self.workers > 1 and len(missing) >= 8
-        if not use_pool:
+        if self._pool is None and self.workers > 1 and len(missing) >= 8:
+            self.start()
+        if self._pool is None or not missing:
             for job in jobs:
                 pcm = self.cache.read(job.key)
                 if pcm is None:
@@ -266,36 +299,44 @@ class Synthesizer:
                 if on_done:
                     on_done(1)
                 yield pcm
+            self.close()
             return
-        ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+        pool = self._pool
         window = self.workers * 6
-        with cf.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
-            initargs=(str(self.cache.root), True),
-        ) as pool:
-            futures: dict[int, cf.Future] = {}
-            todo = iter(missing)
-            missing_set = set(missing)
-            next_submit = next(todo, None)
-            try:
-                for i, job in enumerate(jobs):
-                    while next_submit is not None and next_submit < i + window:
-                        futures[next_submit] = pool.submit(_worker_run, jobs[next_submit])
-                        next_submit = next(todo, None)
-                    if i in missing_set:
-                        futures.pop(i).result()
-                    pcm = self.cache.read(job.key)
-                    if pcm is None:  # vanished or corrupt since: make it here
-                        pcm = render_clip(job)
-                        self.cache.write(job.key, pcm)
-                    if on_done:
-                        on_done(1)
-                    yield pcm
-            except BaseException:
-                for f in futures.values():
-                    f.cancel()
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        futures: dict[int, cf.Future] = {}
+        todo = iter(missing)
+        missing_set = set(missing)
+        next_submit = next(todo, None)
+        try:
+            for i, job in enumerate(jobs):
+                while next_submit is not None and next_submit < i + window:
+                    futures[next_submit] = pool.submit(_worker_run, jobs[next_submit])
+                    next_submit = next(todo, None)
+                if i in missing_set:
+                    futures.pop(i).result()
+                pcm = self.cache.read(job.key)
+                if pcm is None:  # vanished or corrupt since: make it here
+                    pcm = render_clip(job)
+                    self.cache.write(job.key, pcm)
+                if on_done:
+                    on_done(1)
+                yield pcm
+        except BaseException:
+            for f in futures.values():
+                f.cancel()
+            self.close(wait=False)
+            raise
+        self.close()
+
+
+def _calibration_key(engine_name: str, version: str, voice: Voice, target_lufs: float, ceiling_db: float) -> str:
+    blob = json.dumps([CACHE_VERSION, engine_name, version, asdict(voice), target_lufs, ceiling_db])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cached_calibration(cache: ClipCache, engine_name: str, version: str, voice: Voice, target_lufs: float,
+                       ceiling_db: float) -> float | None:
+    return cache.get_calibration(_calibration_key(engine_name, version, voice, target_lufs, ceiling_db))
 
 
 def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
@@ -308,8 +349,7 @@ def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: flo
     from audiogen import ffmpeg
 
     engine = get_engine(engine_name)
-    key = json.dumps([CACHE_VERSION, engine_name, engine.version(), asdict(voice), target_lufs, ceiling_db])
-    key = hashlib.sha256(key.encode()).hexdigest()
+    key = _calibration_key(engine_name, engine.version(), voice, target_lufs, ceiling_db)
     cached = cache.get_calibration(key)
     if cached is not None:
         return cached
