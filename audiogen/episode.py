@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import time
+from array import array
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -371,6 +372,83 @@ def _produce(piece: list, raw: Path, clips, music: "_Music_Library", ceiling: fl
     return {"samples": frames, "marks": marks, "cues": cues}
 
 
+class _Timeline:
+    """Chapter marks, cues and loudness blocks of the joined episode, chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, int]] = []
+        self.cues: list[Cue] = []
+        self.momentary = array("d")
+        self.short = array("d")
+        self.peaks: list[float | None] = []
+
+    def add(self, offset: int, meta: chunks.ChunkMeta) -> None:
+        self.marks.extend((title, offset + at) for title, at in meta.marks)
+        self.cues.extend(Cue(round((offset + a) / MASTER_RATE, 3), round((offset + b) / MASTER_RATE, 3), role,
+                             speaker, text) for a, b, role, speaker, text in meta.cues)
+        self.momentary.extend(meta.momentary)
+        self.short.extend(meta.short)
+        self.peaks.append(meta.true_peak)
+
+
+def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store: chunks.ChunkStore, clips,
+                   music: "_Music_Library", ceiling: float, settings: RenderSettings):
+    """Encode the chunks not in the cache (one LAME process per chunk, up to one per core at
+    once, while the next chunk is assembled), join all of them in order into ``tmp``.
+
+    Returns the decoded length in samples, the chapter marks, the cues and the loudness.
+    """
+    ch = settings.channels
+    limit = max(1, settings.workers or os.cpu_count() or 1)
+    timeline = _Timeline()
+    running: deque = deque()  # (chunk index, ChunkEncode or None when cached, its local timeline)
+    stray: list[Path] = []  # encoder outputs not yet moved into the cache
+    with tempfile.TemporaryDirectory(dir=store.root, prefix=".work-") as work, open(tmp, "wb") as fh:
+        joiner = Joiner(fh)
+
+        def settle(i: int, meta: chunks.ChunkMeta) -> None:
+            offset = joiner.offset_samples()
+            joiner.add(read_chunk(store.mp3(keys[i])))
+            timeline.add(offset, meta)
+
+        def drain(wait: bool) -> None:
+            while running and (wait or running[0][1] is None or running[0][1].done()):
+                i, enc, local = running[0]  # popped only when settled: an interrupt still finds it
+                if enc is None:
+                    settle(i, metas[i])
+                else:
+                    measured = enc.result()
+                    Path(work, f"{i}.raw").unlink(missing_ok=True)
+                    settle(i, store.put(keys[i], enc.out, {**local, **measured}))
+                running.popleft()
+
+        try:
+            for i, piece in enumerate(pieces):
+                if metas[i] is None:
+                    raw = Path(work, f"{i}.raw")
+                    local = _produce(piece, raw, clips, music, ceiling, settings)
+                    stray.append(store.temp_path(keys[i]))
+                    running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps), local))
+                    while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
+                        time.sleep(0.005)  # until any encoder ends (they finish out of order)
+                else:
+                    running.append((i, None, None))
+                drain(False)
+            drain(True)
+            frames = joiner.finish()
+        except BaseException:
+            for _, enc, _ in running:
+                if enc is not None:
+                    enc.abort()
+            for path in stray:
+                path.unlink(missing_ok=True)
+                path.with_suffix(".log").unlink(missing_ok=True)
+            clips.close()
+            raise
+    loudness = mix.loudness_from_blocks(timeline.momentary, timeline.short, timeline.peaks)
+    return frames, timeline.marks, timeline.cues, loudness
+
+
 def read_cover(path: Path) -> tuple[bytes, str]:
     """The cover's bytes and MIME type, after Pillow has decoded it fully (a damaged
     or non-image file is refused before any synthesis)."""
@@ -473,62 +551,10 @@ def _render_with(synth, script, out_dir, settings, slug, source_sha256, source, 
             progress(done, total)
 
     clips = synth.stream(todo, on_done=tick)
-    limit = max(1, settings.workers or os.cpu_count() or 1)
-    marks: list[tuple[str, int]] = []
-    cues: list[Cue] = []
-    loud: dict[str, list] = {"momentary": [], "short": [], "peaks": []}
-    running: deque = deque()  # (chunk index, ChunkEncode or None when cached, its timeline)
-    stray: list[Path] = []
     mp3_path = out_dir / f"{slug}.mp3"
-    with atomic_path(mp3_path) as tmp, tempfile.TemporaryDirectory(dir=store.root, prefix=".work-") as work:
-        try:
-            with open(tmp, "wb") as fh:
-                joiner = Joiner(fh)
-
-                def settle(i: int, meta: chunks.ChunkMeta) -> None:
-                    off = joiner.offset_samples()
-                    joiner.add(read_chunk(store.mp3(keys[i])))
-                    marks.extend((title, off + at) for title, at in meta.marks)
-                    cues.extend(Cue(round((off + a) / MASTER_RATE, 3), round((off + b) / MASTER_RATE, 3), role,
-                                    speaker, text) for a, b, role, speaker, text in meta.cues)
-                    loud["momentary"].extend(meta.momentary)
-                    loud["short"].extend(meta.short)
-                    loud["peaks"].append(meta.true_peak)
-
-                def drain(wait: bool) -> None:
-                    while running and (wait or running[0][1] is None or running[0][1].done()):
-                        i, enc, local = running[0]  # popped only when settled: an interrupt still finds it
-                        if enc is None:
-                            settle(i, metas[i])
-                        else:
-                            measured = enc.result()
-                            Path(work, f"{i}.raw").unlink(missing_ok=True)
-                            settle(i, store.put(keys[i], enc.out, {**local, **measured}))
-                        running.popleft()
-
-                for i, piece in enumerate(pieces):
-                    if metas[i] is None:
-                        raw = Path(work, f"{i}.raw")
-                        local = _produce(piece, raw, clips, music, voices.ceiling, settings)
-                        stray.append(store.temp_path(keys[i]))
-                        running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps), local))
-                        while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
-                            time.sleep(0.005)  # until any encoder ends (they finish out of order)
-                    else:
-                        running.append((i, None, None))
-                    drain(False)
-                drain(True)
-                frames = joiner.finish()
-        except BaseException:
-            for _, enc, _ in running:
-                if enc is not None:
-                    enc.abort()
-            for path in stray:  # chunks not moved into the cache
-                path.unlink(missing_ok=True)
-                path.with_suffix(".log").unlink(missing_ok=True)
-            clips.close()
-            raise
-        loudness = mix.loudness_from_blocks(loud["momentary"], loud["short"], loud["peaks"])
+    with atomic_path(mp3_path) as tmp:
+        frames, marks, cues, loudness = _encode_chunks(tmp, pieces, keys, metas, store, clips, music, voices.ceiling,
+                                                       settings)
         duration = frames / MASTER_RATE
         chapters = tuple(
             ChapterMark(title, round(start / MASTER_RATE, 3),

@@ -115,9 +115,12 @@ def _frame_len(header: bytes) -> int:
 
 def read_chunk(path: Path) -> Chunk:
     """Parse the Info frame ffmpeg wrote at the start of ``path``."""
-    with open(path, "rb") as fh:
-        head = fh.read(512)
-        size = fh.seek(0, 2)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+            size = fh.seek(0, 2)
+    except OSError as exc:  # e.g. pruned by another render sharing the cache
+        raise AudioError(f"an encoded chunk left the cache during the render ({exc.strerror}); run again") from None
     info_len = _frame_len(head[:4])
     k = head.find(b"Info", 0, info_len)
     if k < 0:
