@@ -151,19 +151,23 @@ class ClipCache:
             return None
 
     def set_calibration(self, key: str, gain_db: float) -> None:
+        """Add one voice's gain (under a lock: voices are levelled by parallel workers)."""
+        from audiogen.fsutil import file_lock
+
         path = self.root / "calibration.json"
         try:
-            data = json.loads(path.read_text())
-            if not isinstance(data, dict):
-                data = {}
-        except (OSError, ValueError):
-            data = {}
-        data[key] = gain_db
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
-            with os.fdopen(fd, "w") as fh:
-                json.dump(data, fh, indent=1, sort_keys=True)
-            os.replace(tmp, path)
+            with file_lock(self.root / ".calibration.lock"):
+                try:
+                    data = json.loads(path.read_text())
+                    if not isinstance(data, dict):
+                        data = {}
+                except (OSError, ValueError):
+                    data = {}
+                data[key] = gain_db
+                fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+                with os.fdopen(fd, "w") as fh:
+                    json.dump(data, fh, indent=1, sort_keys=True)
+                os.replace(tmp, path)
         except OSError:
             pass  # a calibration we cannot keep is simply measured again next time
 

@@ -135,3 +135,17 @@ def test_rate_flag_sets_the_pace_of_the_whole_episode(tmp_path, short_article):
         assert proc.returncode == 0, proc.stderr.decode()
         durations[rate] = json.loads(proc.stdout)["duration"]
     assert durations["130"] > 1.5 * durations["260"], durations
+
+
+def test_voices_levelled_in_parallel_are_all_kept(tmp_path, short_article):
+    """Narrator and quote voice are calibrated by two workers at once; both gains are cached."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(short_article), "-o", str(tmp_path),
+                           "--no-stingers", "-q", "-j", "2"], capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    gains = json.loads((tmp_path / "cache" / "calibration.json").read_text())
+    assert len(gains) == 2 and all(-20 < g < 30 for g in gains.values())
