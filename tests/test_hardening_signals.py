@@ -81,7 +81,10 @@ def _running(pids: set[int]) -> set[int]:
 
 def _interrupt(args: list[str], sig: int, ready, timeout: float = 90) -> tuple[subprocess.CompletedProcess, set[int]]:
     """Start the CLI, wait until ``ready()``, send ``sig``; return the result and every process it had started."""
-    proc = subprocess.Popen([sys.executable, "-m", "audiogen", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A runner started in the background (nohup, &) passes SIGINT on as ignored, and Python then
+    # keeps ignoring it: give the CLI the default disposition a user's terminal gives it.
+    proc = subprocess.Popen([sys.executable, "-m", "audiogen", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     family: set[int] = set()
     t0 = time.monotonic()
     try:
