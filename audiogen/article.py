@@ -1153,7 +1153,7 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
     meta["_html"] = True
     items: list[Item] = []
     try:
-        items = _trafilatura_items(text, meta)
+        items = _trafilatura_items(_without_raw_text(doc), meta)
     except InputError:
         raise
     except Exception:  # a failing extractor must not stop the fallback
@@ -1289,11 +1289,30 @@ def _strip_site_name(title: str, site: str | None) -> str:
     return title
 
 
-def _trafilatura_items(text: str, meta: dict) -> list[Item]:
+# Elements whose content is never read: raw text to the HTML parser (an unclosed <iframe> swallows
+# the markup after it as text), code, or embedded objects. JSON-LD scripts stay: they carry metadata.
+_RAW_TEXT_TAGS = ("script", "style", "noscript", "iframe", "template", "textarea", "svg", "math", "object",
+                  "embed", "xmp", "plaintext", "noembed", "noframes")
+
+
+def _without_raw_text(doc):
+    """A copy of ``doc`` for the extractor, without the elements of ``_RAW_TEXT_TAGS``."""
+    import copy
+
+    clean = copy.deepcopy(doc)
+    for bad in clean.xpath("|".join(f"//{t}" for t in _RAW_TEXT_TAGS)):
+        if bad.tag == "script" and (bad.get("type") or "").strip().lower() == "application/ld+json":
+            continue
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    return clean
+
+
+def _trafilatura_items(tree, meta: dict) -> list[Item]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        text,
+        tree,
         with_metadata=True,
         include_comments=False,
         include_tables=False,

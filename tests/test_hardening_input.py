@@ -87,6 +87,18 @@ def test_html_with_scripts_styles_frames_svg_and_handlers(tmp_path: Path) -> Non
     assert _spoken_lines(text) == [PARA_1, PARA_2, PARA_3, PARA_4, PARA_5]
 
 
+def test_unclosed_raw_text_elements_do_not_turn_markup_into_text(tmp_path: Path) -> None:
+    """The HTML parser reads what follows an unclosed <iframe> (or <textarea>, <xmp>...) as text,
+    markup included: none of it may be read out (found by the fuzz test)."""
+    for tag in ("iframe", "textarea", "xmp"):
+        path = tmp_path / f"{tag}.html"
+        path.write_text(f'<title>Harbour News</title><p>{PARA_1}<p>{PARA_2}<{tag}>RAW_LEAK<p onclick="alert(1)">'
+                        f"{PARA_3}", encoding="utf-8")
+        text = _script_text(run_cli("script", str(path)))
+        assert "LEAK" not in text and "alert" not in text and "<p" not in text, (tag, text)
+        assert _spoken_lines(text)[:2] == [PARA_1, PARA_2], tag
+
+
 def test_html_without_body(tmp_path: Path) -> None:
     empty = tmp_path / "head-only.html"
     empty.write_text("<html><head><title>Only A Title</title></head></html>")
