@@ -232,3 +232,13 @@ def test_unicode_normalization_is_stable(tmp_path: Path) -> None:
     nfc.write_text("Café Opening Soon\n\n" + BODY + "\n", encoding="utf-8")
     nfd.write_text(unicodedata.normalize("NFD", "Café Opening Soon\n\n" + BODY + "\n"), encoding="utf-8")
     assert _script_text(run_cli("script", str(nfc))) == _script_text(run_cli("script", str(nfd)))
+
+
+def test_terminal_escape_sequences_are_removed_whole(tmp_path: Path) -> None:
+    """Text pasted from a terminal: colour codes are not read out as '[31m' once ESC is dropped."""
+    path = tmp_path / "console.md"
+    path.write_text("# Console Notes\n\nThe build printed \x1b[1;31mfailed\x1b[0m twice, then "
+                    "\x1b]0;window title\x07passed at last.\n", encoding="utf-8")
+    text = _script_text(run_cli("script", str(path)))
+    assert _spoken_lines(text) == ["The build printed failed twice, then passed at last."]
+    assert "[" not in text.split("## Console Notes", 1)[1]
