@@ -20,7 +20,8 @@ import numpy as np
 from audiogen import ffmpeg
 from audiogen.errors import AudioError
 
-MASTER_RATE = 44100
+MASTER_RATE = 44100  # every episode
+SPEECH_RATE = 22050  # speech clips: eSpeak NG's and Piper's own rate; ffmpeg upsamples them when encoding
 
 
 @lru_cache(maxsize=1)

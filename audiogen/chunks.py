@@ -21,7 +21,7 @@ from typing import Any, Sequence
 from audiogen.errors import OutputError
 from audiogen.fsutil import describe_os_error
 
-CHUNK_VERSION = "1"
+CHUNK_VERSION = "2"
 MIN_CHARS = 800  # about 50 s of speech
 MAX_CHARS = 3000
 CUT_ONE_IN = 2  # among paragraph ends past MIN_CHARS

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from audiogen import __version__, chunks, mix
-from audiogen.audio import MASTER_RATE, load_array
+from audiogen.audio import MASTER_RATE, SPEECH_RATE, load_array
 from audiogen.errors import AudioError, EngineError
 from audiogen.fsutil import atomic_path, atomic_write_text, slugify
 from audiogen.mp3join import Joiner, read_chunk
@@ -328,10 +328,19 @@ def _describe(item, jobs: list[Job]) -> list:
     return ["mark", item.title]
 
 
+def chunk_rate(piece: list, settings: RenderSettings) -> int:
+    """44.1 kHz for chunks with music, else the clips' own 22.05 kHz (ffmpeg upsamples when encoding)."""
+    music = any(isinstance(it, _Music) or (isinstance(it, _Speech) and it.over_bed) for it in piece)
+    return MASTER_RATE if music and settings.stingers else SPEECH_RATE
+
+
 def _produce(piece: list, raw: Path, clips, music: "_Music_Library", ceiling: float,
              settings: RenderSettings) -> dict:
-    """Write one chunk's master PCM to ``raw``; return its timeline in samples from its start."""
+    """Write one chunk's PCM to ``raw`` at ``chunk_rate``; return its timeline in 44.1 kHz samples
+    from its start (a 22.05 kHz sample ``i`` becomes exactly ``2 i`` once upsampled)."""
     ch = settings.channels
+    rate = chunk_rate(piece, settings)
+    scale = MASTER_RATE // rate
     frames = 0
     marks: list = []
     cues: list = []
@@ -344,32 +353,35 @@ def _produce(piece: list, raw: Path, clips, music: "_Music_Library", ceiling: fl
 
         for item in piece:
             if isinstance(item, _Mark):
-                marks.append([item.title, frames])
+                marks.append([item.title, frames * scale])
             elif isinstance(item, _Silence):
-                write(mix.silence(item.seconds, ch))
+                write(mix.silence(item.seconds, ch, rate))
             elif isinstance(item, _Music):
                 write(mix.to_pcm(music.get(item.name), ch))
             elif isinstance(item, _Speech):
                 parts = [next(clips)]
                 for _ in item.jobs[1:]:
-                    parts += [mix.silence(item.gap, 1), next(clips)]
-                pcm = b"".join(parts)
+                    parts += [mix.silence(item.gap, 1, SPEECH_RATE), next(clips)]
+                clip = np.frombuffer(b"".join(parts), dtype="<i2")
                 start = frames
-                if item.over_bed and settings.stingers:
-                    voice = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-                    mixed, offset = _over_bed(voice, music.get("bed"), ch)
-                    start += offset
-                    write(mix.to_pcm(mix.limit(mixed, ceiling), ch))
+                if rate == MASTER_RATE:
+                    voice = mix.to_master(clip, SPEECH_RATE)
+                    if item.over_bed:
+                        mixed, offset = _over_bed(voice, music.get("bed"), ch)
+                        start += offset
+                        write(mix.to_pcm(mix.limit(mixed, ceiling), ch))
+                    else:
+                        write(mix.to_pcm(voice, ch))
                     length = len(voice)
                 else:
-                    write(pcm if ch == 1 else mix.to_pcm(np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, ch))
-                    length = len(pcm) // 2
-                cues.append([start, start + length, item.role, item.speaker, item.text])
+                    write(clip.tobytes() if ch == 1 else mix.to_pcm(clip.astype(np.float32) / 32768.0, ch))
+                    length = len(clip)
+                cues.append([start * scale, (start + length) * scale, item.role, item.speaker, item.text])
     if frames == 0:
         with open(raw, "ab") as out:  # LAME needs at least one sample
-            out.write(mix.silence(0.05, ch))
-        frames = mix.frames_in(mix.silence(0.05, ch), ch)
-    return {"samples": frames, "marks": marks, "cues": cues}
+            out.write(mix.silence(0.05, ch, rate))
+        frames = mix.frames_in(mix.silence(0.05, ch, rate), ch)
+    return {"samples": frames * scale, "marks": marks, "cues": cues}
 
 
 class _Timeline:
@@ -428,7 +440,8 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
                     raw = Path(work, f"{i}.raw")
                     local = _produce(piece, raw, clips, music, ceiling, settings)
                     stray.append(store.temp_path(keys[i]))
-                    running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps), local))
+                    running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps, chunk_rate(piece, settings)),
+                                    local))
                     while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
                         time.sleep(0.005)  # until any encoder ends (they finish out of order)
                 else:

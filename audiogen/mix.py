@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from audiogen import ffmpeg
-from audiogen.audio import MASTER_RATE
+from audiogen.audio import MASTER_RATE, SPEECH_RATE
 from audiogen.errors import AudioError, OutputError
 
 # Half-sample interpolation kernel for 2x upsampling (Kaiser-windowed sinc, 32 taps).
@@ -27,8 +27,8 @@ _HALF /= _HALF.sum()
 
 
 def to_master(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Mono int16 engine output -> float32 mono at 44.1 kHz."""
-    x = samples.astype(np.float32) / 32768.0
+    """Mono int16 (or float) audio -> float32 mono at 44.1 kHz (music mixes, tests)."""
+    x = samples.astype(np.float32) / 32768.0 if samples.dtype == np.int16 else samples.astype(np.float32)
     if rate == MASTER_RATE:
         return x
     if rate * 2 == MASTER_RATE:
@@ -38,9 +38,19 @@ def to_master(samples: np.ndarray, rate: int) -> np.ndarray:
         out[0::2] = x
         out[1::2] = odd
         return out
-    # Any other rate: linear interpolation (engines here produce 22.05 kHz).
-    n_out = int(round(len(x) * MASTER_RATE / rate))
-    t = np.arange(n_out, dtype=np.float64) * (rate / MASTER_RATE)
+    return _interp(x, rate, MASTER_RATE)
+
+
+def to_speech(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Mono int16 engine output -> float32 mono at the clips' rate (22.05 kHz)."""
+    x = samples.astype(np.float32) / 32768.0
+    return x if rate == SPEECH_RATE else _interp(x, rate, SPEECH_RATE)
+
+
+def _interp(x: np.ndarray, rate: int, to: int) -> np.ndarray:
+    """Linear interpolation, for engines with an unusual rate (the bundled ones produce 22.05 kHz)."""
+    n_out = int(round(len(x) * to / rate))
+    t = np.arange(n_out, dtype=np.float64) * (rate / to)
     return np.interp(t, np.arange(len(x)), x).astype(np.float32)
 
 
@@ -55,7 +65,7 @@ def _running_min(x: np.ndarray, w: int) -> np.ndarray:
     return np.minimum(suffix[:n], prefix[w - 1 : w - 1 + n])
 
 
-def limit(x: np.ndarray, ceiling_db: float, lookahead_s: float = 0.004) -> np.ndarray:
+def limit(x: np.ndarray, ceiling_db: float, lookahead_s: float = 0.004, rate: int = MASTER_RATE) -> np.ndarray:
     """Lookahead peak limiter: gain never lets |x| exceed the ceiling, and moves smoothly.
 
     Only the blocks around overs are processed (speech is mostly under the ceiling).
@@ -67,7 +77,7 @@ def limit(x: np.ndarray, ceiling_db: float, lookahead_s: float = 0.004) -> np.nd
     over = peak > ceiling
     if not over.any():
         return x
-    h = max(1, int(lookahead_s * MASTER_RATE))
+    h = max(1, int(lookahead_s * rate))
     block = 4 * h
     nblocks = -(-len(x) // block)
     hot = np.zeros(nblocks + 2, dtype=bool)
@@ -90,9 +100,9 @@ def _gain_curve(peak: np.ndarray, ceiling: np.float32, h: int) -> np.ndarray:
     return ((c[2 * h + 1 :] - c[: -(2 * h + 1)]) / (2 * h + 1)).astype(np.float32)
 
 
-def fade_edges(x: np.ndarray, fade_s: float = 0.005) -> np.ndarray:
+def fade_edges(x: np.ndarray, fade_s: float = 0.005, rate: int = MASTER_RATE) -> np.ndarray:
     """Short raised-cosine fades at both ends so joins never click."""
-    n = min(len(x) // 2, int(fade_s * MASTER_RATE))
+    n = min(len(x) // 2, int(fade_s * rate))
     if n < 2:
         return x
     ramp = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n, dtype=np.float32))).astype(np.float32)
@@ -113,8 +123,8 @@ def to_pcm(x: np.ndarray, channels: int) -> bytes:
     return (np.clip(x, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
 
-def silence(seconds: float, channels: int) -> bytes:
-    return bytes(2 * channels * int(round(seconds * MASTER_RATE)))
+def silence(seconds: float, channels: int, rate: int = MASTER_RATE) -> bytes:
+    return bytes(2 * channels * int(round(seconds * rate)))
 
 
 def frames_in(pcm: bytes, channels: int) -> int:
@@ -140,12 +150,15 @@ class ChunkEncode:
     cached chunk keeps its measurements.
     """
 
-    def __init__(self, raw: Path, out: Path, channels: int, kbps: int):
+    def __init__(self, raw: Path, out: Path, channels: int, kbps: int, rate: int = MASTER_RATE):
         self.out = out
         self.log = out.with_suffix(".log")
+        # Speech chunks come at 22.05 kHz: ffmpeg's resampler doubles the rate exactly (2n samples,
+        # each at twice its index), more cheaply than numpy could; the meter hears what LAME gets.
+        resample = f"aresample={MASTER_RATE}," if rate != MASTER_RATE else ""
         cmd = [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-               "-f", "s16le", "-ar", str(MASTER_RATE), "-ac", str(channels), "-i", str(raw),
-               "-af", "ebur128=framelog=info:peak=true", *encoder_args(channels, kbps), "-y", str(out)]
+               "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", str(raw),
+               "-af", f"{resample}ebur128=framelog=info:peak=true", *encoder_args(channels, kbps), "-y", str(out)]
         try:
             with open(self.log, "wb") as log:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,

@@ -23,11 +23,12 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from audiogen.audio import SPEECH_RATE
 from audiogen.errors import AudiogenError, EngineError, OutputError
 from audiogen.fsutil import describe_os_error
 from audiogen.tts import Voice, get_engine
 
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 _MAGIC = b"AGC2"
 _HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
 DEFAULT_CACHE_CAP_MB = 1024
@@ -60,7 +61,7 @@ class Job:
 
 
 class ClipCache:
-    """Mono 16-bit 44.1 kHz clips, one file per key, verified by length and CRC on read."""
+    """Mono 16-bit 22.05 kHz clips, one file per key, verified by length and CRC on read."""
 
     def __init__(self, root: Path, cap_mb: int = DEFAULT_CACHE_CAP_MB):
         self.root = Path(root)
@@ -178,7 +179,7 @@ def render_clip(job: Job) -> bytes:
 
 
 def speak(job: Job) -> np.ndarray:
-    """The engine's audio for ``job``, as float32 mono 44.1 kHz with its silence trimmed.
+    """The engine's audio for ``job``, as float32 mono 22.05 kHz with its silence trimmed.
 
     Text with letters or digits that comes back silent is tried once more, then is an
     error: an empty clip must never be cached in place of a paragraph.
@@ -188,8 +189,8 @@ def speak(job: Job) -> np.ndarray:
     engine = get_engine(job.engine)
     for _ in range(2):
         audio = engine.synthesize(job.text, job.voice)
-        x = _trim_silence(mix.to_master(audio.samples, audio.rate))
-        if len(x) > 0.05 * 44100 or not any(ch.isalnum() for ch in job.text):
+        x = _trim_silence(mix.to_speech(audio.samples, audio.rate))
+        if len(x) > 0.05 * SPEECH_RATE or not any(ch.isalnum() for ch in job.text):
             return x
     raise EngineError(f"the speech engine returned no audio for: {job.text[:60]!r}")
 
@@ -199,8 +200,8 @@ def master(x: np.ndarray, gain_db: float, ceiling_db: float) -> bytes:
     from audiogen import mix
 
     x = x * np.float32(10 ** (gain_db / 20))
-    x = mix.limit(x, ceiling_db)
-    x = mix.fade_edges(x)
+    x = mix.limit(x, ceiling_db, rate=SPEECH_RATE)
+    x = mix.fade_edges(x, rate=SPEECH_RATE)
     return mix.to_pcm(x, 1)
 
 
@@ -213,7 +214,7 @@ def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), lead_s: fl
     loud = np.flatnonzero(np.abs(x) > threshold)
     if len(loud) == 0:
         return x[:0]
-    return x[max(0, loud[0] - int(lead_s * 44100)): loud[-1] + int(tail_s * 44100) + 1]
+    return x[max(0, loud[0] - int(lead_s * SPEECH_RATE)): loud[-1] + int(tail_s * SPEECH_RATE) + 1]
 
 
 # --------------------------------------------------------------- worker side
@@ -357,12 +358,12 @@ def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: flo
     cached = cache.get_calibration(key)
     if cached is not None:
         return cached
-    gap = np.zeros(8820, dtype=np.float32)
+    gap = np.zeros(int(0.2 * SPEECH_RATE), dtype=np.float32)
     passage = np.concatenate([part for text in CALIBRATION_TEXT
                               for part in (speak(Job(engine_name, engine.version(), voice, text, 0.0, ceiling_db)), gap)])
     gain = 0.0
     for _ in range(4):  # the limiter takes a little loudness off: converge in a few steps
-        measured = ffmpeg.measure_loudness(master(passage, gain, ceiling_db), 44100, 1, true_peak=False)["integrated"]
+        measured = ffmpeg.measure_loudness(master(passage, gain, ceiling_db), SPEECH_RATE, 1, true_peak=False)["integrated"]
         if measured is None:
             raise EngineError(f"the voice {voice.id!r} produced silence; choose another voice")
         error = target_lufs - measured
