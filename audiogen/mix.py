@@ -1,10 +1,11 @@
 """Assembly and encoding: master-format PCM, levelling, MP3 chunk encoding and loudness.
 
-The master format is 44.1 kHz, 16-bit, mono or stereo. Speech clips are brought
-into it in the synthesis workers (upsampled, gain, lookahead limiter, edge fades);
-the parent only joins bytes into chunk files, each encoded (and measured) by its own
-ffmpeg/LAME process, several at once, so memory stays flat and every core works.
-Times are counted in samples, never in pydub's rounded milliseconds.
+Episodes are 44.1 kHz, 16-bit, mono or stereo. Speech clips keep the engines' 22.05 kHz
+and are levelled in the synthesis workers (gain, lookahead limiter, edge fades); the
+parent only joins bytes into chunk files, each upsampled (exactly 2x), measured and
+encoded by its own ffmpeg/LAME process, several at once, so memory stays flat and every
+core works. Chunks with music are assembled at 44.1 kHz. Times are counted in samples,
+never in pydub's rounded milliseconds.
 """
 
 from __future__ import annotations
