@@ -113,6 +113,11 @@ def _frame_len(header: bytes) -> int:
     return 144 * bitrate // rate + ((header[2] >> 1) & 1)
 
 
+def _stream_kind(header: bytes | bytearray) -> tuple[int, int, int]:
+    """Version/layer, bitrate/sample rate and channel mode of a frame header (not its padding bit)."""
+    return header[1], header[2] & 0xFD, header[3] & 0xC0
+
+
 def read_chunk(path: Path) -> Chunk:
     """Parse the Info frame ffmpeg wrote at the start of ``path``."""
     try:
@@ -157,7 +162,7 @@ class Joiner:
                 self._info = bytearray(info)
                 self._delay = chunk.delay
                 self.fh.write(bytes(len(info)))  # placeholder until finish()
-            elif len(info) != len(self._info) or info[:4] != bytes(self._info[:4]):
+            elif _stream_kind(info) != _stream_kind(self._info):
                 raise AudioError("encoded chunks do not match (channels or bitrate); clear the cache")
             shutil.copyfileobj(src, self.fh, 1 << 20)
         self._crc = crc16_combine(self._crc, chunk.music_crc, chunk.audio_bytes)

@@ -88,3 +88,13 @@ def test_incomplete_chunk_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b.mp3").write_bytes(b"ID3\x03" + bytes(400))
     with pytest.raises(AudioError, match="not MPEG"):
         read_chunk(tmp_path / "b.mp3")
+
+
+def test_chunks_of_different_kinds_are_not_joined(tmp_path: Path) -> None:
+    mono = _encode(tmp_path, "m", _burst_chunk(R, 0, 1), 1)
+    stereo = _encode(tmp_path, "s", _burst_chunk(R, 0, 2), 2)
+    with open(tmp_path / "j.mp3", "wb") as fh:
+        joiner = Joiner(fh)
+        joiner.add(read_chunk(mono))
+        with pytest.raises(AudioError, match="do not match"):
+            joiner.add(read_chunk(stereo))
