@@ -127,7 +127,7 @@ class ClipCache:
                 st = f.stat()
             except OSError:
                 continue
-            # Clips go first: an encoded chunk replaces all its clips at a tenth of the size.
+            # Clips go first: an encoded chunk stands for all its clips at a fifth of their size.
             files.append((f.suffix != ".pcm", st.st_mtime, st.st_size, f))
             total += st.st_size
         freed = 0
