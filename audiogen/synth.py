@@ -268,6 +268,10 @@ class Synthesizer:
     def start(self) -> None:
         if self._pool is None and self.workers > 1:
             ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+            if ctx.get_start_method() == "forkserver":
+                # Workers fork from a server that has imported numpy and audiogen once, instead of
+                # each importing them (no engine is started there: eSpeak's threads must not be forked).
+                ctx.set_forkserver_preload(["audiogen.synth"])
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
                 initargs=(str(self.cache.root), True),
