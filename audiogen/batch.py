@@ -181,29 +181,17 @@ def _claim(claims: Path, slug: str) -> bool:
     return True
 
 
-def _owned_by_other(folder: Path, slug: str, article: str) -> bool:
-    """True when ``slug`` there was rendered from another article file that still exists
-    (the rule ``Show.slug_for`` applies to single renders)."""
-    from audiogen.show import MANIFEST_SUFFIX
-
-    manifest = _read_json(folder / f"{slug}{MANIFEST_SUFFIX}")
-    other = manifest.get("source") if manifest else None
-    if not other or other == "-":
-        return False
-    return Path(str(other)) != Path(article).resolve() and Path(str(other)).is_file()
-
-
 def choose_slug(base: str, job: Job) -> tuple[str, Path]:
     """A slug for this article and its folder: the title's slug, or ``-2``, ``-3``... when
     another article of this run, or an earlier render of another article, holds it."""
-    from audiogen.show import load_show
+    from audiogen.show import held_by_another, load_show
 
     show = load_show(job.show_dir) if job.show_dir is not None else None
     for n in range(1, 1000):
         slug = base if n == 1 else f"{base[:56]}-{n}"
         folder = show.episode_dir(slug) if show is not None else job.out_dir
         assert folder is not None
-        if _owned_by_other(folder, slug, job.article):
+        if held_by_another(folder, slug, str(Path(job.article).resolve())):
             continue
         if _claim(job.claims, slug):
             return slug, folder

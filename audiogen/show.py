@@ -166,19 +166,12 @@ class Show:
     def slug_for(self, title: str, source: str | None) -> str:
         """The episode slug for an article: the title's slug, or ``-2``, ``-3``... when that
         folder holds an episode rendered from another article file that still exists."""
-        import json
-
         from audiogen.fsutil import slugify
 
         base = slugify(title)
         for n in range(1, 1000):
             slug = base if n == 1 else f"{base[:56]}-{n}"
-            try:
-                manifest = json.loads((self.episode_dir(slug) / f"{slug}{MANIFEST_SUFFIX}").read_text("utf-8"))
-            except (OSError, ValueError):
-                return slug
-            other = manifest.get("source") if isinstance(manifest, dict) else None
-            if not other or other == source or (other != "-" and not Path(other).is_file()):
+            if not held_by_another(self.episode_dir(slug), slug, source):
                 return slug
         raise ConfigError(f"too many episodes titled like {title!r}; give the article a distinct title")
 
@@ -190,6 +183,19 @@ class Show:
     @property
     def cover_url(self) -> str:
         return self.url_for(self.config.cover.relative_to(self.root))
+
+
+def held_by_another(folder: Path, slug: str, source: str | None) -> bool:
+    """True when the episode ``slug`` in ``folder`` was rendered from another article file that
+    still exists (or from stdin), so a new article with the same title must take another slug."""
+    import json
+
+    try:
+        manifest = json.loads((folder / f"{slug}{MANIFEST_SUFFIX}").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    other = manifest.get("source") if isinstance(manifest, dict) else None
+    return bool(other) and other != source and (other == "-" or Path(other).is_file())
 
 
 def podcast_guid_for(feed_url: str) -> str:
