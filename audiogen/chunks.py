@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from audiogen.errors import OutputError
-from audiogen.fsutil import describe_os_error
+from audiogen.fsutil import atomic_write_text, describe_os_error
 
 CHUNK_VERSION = "2"
 MIN_CHARS = 800  # about 50 s of speech
@@ -118,10 +118,7 @@ class ChunkStore:
         target = self.mp3(k)
         try:
             os.replace(encoded, target)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(asdict(full), fh, separators=(",", ":"))
-            os.replace(tmp, target.with_suffix(".json"))
         except OSError as exc:
             raise OutputError(describe_os_error(exc, target) + " (the audio cache)") from None
+        atomic_write_text(target.with_suffix(".json"), json.dumps(asdict(full), separators=(",", ":")))
         return full

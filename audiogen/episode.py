@@ -334,12 +334,11 @@ def chunk_rate(piece: list, settings: RenderSettings) -> int:
     return MASTER_RATE if music and settings.stingers else SPEECH_RATE
 
 
-def _produce(piece: list, raw: Path, clips, music: "_Music_Library", ceiling: float,
+def _produce(piece: list, raw: Path, rate: int, clips, music: "_Music_Library", ceiling: float,
              settings: RenderSettings) -> dict:
-    """Write one chunk's PCM to ``raw`` at ``chunk_rate``; return its timeline in 44.1 kHz samples
-    from its start (a 22.05 kHz sample ``i`` becomes exactly ``2 i`` once upsampled)."""
+    """Write one chunk's PCM to ``raw`` at ``rate`` (see ``chunk_rate``); return its timeline in
+    44.1 kHz samples from its start (a 22.05 kHz sample ``i`` becomes exactly ``2 i`` once upsampled)."""
     ch = settings.channels
-    rate = chunk_rate(piece, settings)
     scale = MASTER_RATE // rate
     frames = 0
     marks: list = []
@@ -377,10 +376,11 @@ def _produce(piece: list, raw: Path, clips, music: "_Music_Library", ceiling: fl
                     write(clip.tobytes() if ch == 1 else mix.to_pcm(clip.astype(np.float32) / 32768.0, ch))
                     length = len(clip)
                 cues.append([start * scale, (start + length) * scale, item.role, item.speaker, item.text])
-    if frames == 0:
-        with open(raw, "ab") as out:  # LAME needs at least one sample
-            out.write(mix.silence(0.05, ch, rate))
-        frames = mix.frames_in(mix.silence(0.05, ch, rate), ch)
+    if frames == 0:  # LAME needs at least one sample
+        pad = mix.silence(0.05, ch, rate)
+        with open(raw, "ab") as out:
+            out.write(pad)
+        frames = mix.frames_in(pad, ch)
     return {"samples": frames * scale, "marks": marks, "cues": cues}
 
 
@@ -437,11 +437,10 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
         try:
             for i, piece in enumerate(pieces):
                 if metas[i] is None:
-                    raw = Path(work, f"{i}.raw")
-                    local = _produce(piece, raw, clips, music, ceiling, settings)
+                    raw, rate = Path(work, f"{i}.raw"), chunk_rate(piece, settings)
+                    local = _produce(piece, raw, rate, clips, music, ceiling, settings)
                     stray.append(store.temp_path(keys[i]))
-                    running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps, chunk_rate(piece, settings)),
-                                    local))
+                    running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps, rate), local))
                     while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
                         time.sleep(0.005)  # until any encoder ends (they finish out of order)
                 else:
