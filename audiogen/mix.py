@@ -10,6 +10,7 @@ never in pydub's rounded milliseconds.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -115,6 +116,64 @@ def fade_edges(x: np.ndarray, fade_s: float = 0.005, rate: int = MASTER_RATE) ->
     return y
 
 
+# True peak (ITU-R BS.1770-4 annex 2): the signal between its samples, read on a 176.4 kHz grid
+# (4x at 44.1 kHz, 8x at 22.05 kHz) through a Kaiser-windowed sinc of 16 taps per phase.
+_TP_TAPS = 8
+_TP_GRID = 4 * MASTER_RATE
+
+
+@functools.lru_cache(maxsize=4)
+def _tp_phases(factor: int) -> tuple[np.ndarray, float]:
+    """Interpolation kernels for the fractional positions p/factor (rows), and the largest
+    sum of |taps|: no interpolated value can exceed that many times its window's peak."""
+    j = np.arange(-_TP_TAPS + 1, _TP_TAPS + 1)
+    h = np.stack([np.sinc(p / factor - j) * np.kaiser(2 * _TP_TAPS, 8.0) for p in range(1, factor)])
+    h /= h.sum(axis=1, keepdims=True)
+    return h.T.astype(np.float32), float(np.abs(h).sum(axis=1).max())
+
+
+def true_peak(x: np.ndarray, rate: int) -> float | None:
+    """True peak in dBTP of int16 or float audio, (frames,) or (frames, channels); None for silence.
+
+    Exact for the interpolator above, yet cheap: only the stretches where a window holds a
+    sample within reach of the sample peak (|x| * sum|taps| > peak) can rise above it, so
+    only those are interpolated (a few percent of speech).
+    """
+    if x.ndim == 1:
+        x = x[:, None]
+    scale = 1 / 32768.0 if x.dtype == np.int16 else 1.0
+    peak = 0.0
+    for c in range(x.shape[1]):
+        peak = max(peak, _channel_true_peak(x[:, c].astype(np.float32), rate))
+    return 20 * np.log10(peak * scale) if peak > 0 else None
+
+
+def _channel_true_peak(x: np.ndarray, rate: int) -> float:
+    n = len(x)
+    if n == 0:
+        return 0.0
+    kernels, reach = _tp_phases(max(2, round(_TP_GRID / rate)))
+    a = np.abs(x)
+    peak = float(a.max())
+    if peak == 0.0:
+        return 0.0
+    hot = np.flatnonzero(a * np.float32(reach) > peak)
+    # The value between samples k and k+1 reads x[k-T+1 .. k+T]: it is worth computing for every
+    # k within T of a hot sample. Merge those ranges into runs, then list their k.
+    t = _TP_TAPS
+    breaks = np.flatnonzero(np.diff(hot) > 2 * t)
+    lo = np.maximum(hot[np.concatenate(([0], breaks + 1))] - t, 0)
+    hi = np.minimum(hot[np.concatenate((breaks, [len(hot) - 1]))] + t - 1, n - 1)
+    lengths = hi - lo + 1
+    ks = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(lo, lengths)
+    padded = np.pad(x, (t - 1, t))
+    taps = np.arange(2 * t)
+    for s in range(0, len(ks), 1 << 16):
+        windows = padded[ks[s:s + (1 << 16), None] + taps]
+        peak = max(peak, float(np.abs(windows @ kernels).max()))
+    return peak
+
+
 def to_pcm(x: np.ndarray, channels: int) -> bytes:
     """float32 (frames,) or (frames, ch) -> interleaved s16le bytes with ``channels``."""
     if x.ndim == 1:
@@ -146,9 +205,10 @@ def encoder_args(channels: int, kbps: int, quality: int = 5) -> list[str]:
 class ChunkEncode:
     """One ffmpeg process: a raw s16le PCM file in, an MP3 chunk out, measured on the way.
 
-    The audio passes through ebur128 (true peak) on its way to LAME, which logs its
-    100 ms blocks, so the episode's loudness is known without another pass and a
-    cached chunk keeps its measurements.
+    The audio passes through ebur128 on its way to LAME, which logs its 100 ms blocks,
+    so the episode's loudness is known without another pass and a cached chunk keeps
+    its measurements. The true peak is read by ``true_peak`` instead: ebur128's
+    (a 192 kHz resampler) would cost a fifth of the encoder's time.
     """
 
     def __init__(self, raw: Path, out: Path, channels: int, kbps: int, rate: int = MASTER_RATE):
@@ -159,7 +219,7 @@ class ChunkEncode:
         resample = f"aresample={MASTER_RATE}," if rate != MASTER_RATE else ""
         cmd = [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
                "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", str(raw),
-               "-af", f"{resample}ebur128=framelog=info:peak=true", *encoder_args(channels, kbps), "-y", str(out)]
+               "-af", f"{resample}ebur128=framelog=info", *encoder_args(channels, kbps), "-y", str(out)]
         try:
             with open(self.log, "wb") as log:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
@@ -171,7 +231,7 @@ class ChunkEncode:
         return self.proc.poll() is not None
 
     def result(self) -> dict:
-        """Wait; return the chunk's loudness blocks: momentary and short-term LUFS, true peak."""
+        """Wait; return the chunk's loudness blocks: momentary and short-term LUFS."""
         rc = self.proc.wait()
         try:
             err = self.log.read_bytes()
@@ -189,8 +249,7 @@ class ChunkEncode:
         for _t, mv, sv in _BLOCK_RE.findall(err):
             m.append(-120.0 if mv == b"-inf" else float(mv))
             s.append(-120.0 if sv == b"-inf" else float(sv))
-        peak = ffmpeg.parse_ebur128(err.decode("utf-8", "replace")).get("true_peak")
-        return {"momentary": m, "short": s, "true_peak": peak}
+        return {"momentary": m, "short": s}
 
     def abort(self) -> None:
         if self.proc.poll() is None:

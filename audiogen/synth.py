@@ -174,7 +174,7 @@ class ClipCache:
 
 
 def render_clip(job: Job) -> bytes:
-    """Synthesize and master one clip: mono s16le PCM at 44.1 kHz."""
+    """Synthesize and master one clip: mono s16le PCM at 22.05 kHz."""
     return master(speak(job), job.gain_db, job.ceiling_db)
 
 
