@@ -441,7 +441,7 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
                     local = _produce(piece, raw, rate, clips, music, ceiling, settings)
                     stray.append(store.temp_path(keys[i]))
                     running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps, rate), local))
-                    local["true_peak"] = mix.true_peak(np.fromfile(raw, dtype="<i2").reshape(-1, ch), rate)
+                    local["true_peak"] = mix.true_peak(np.memmap(raw, dtype="<i2", mode="r").reshape(-1, ch), rate)
                     while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
                         time.sleep(0.005)  # until any encoder ends (they finish out of order)
                 else:

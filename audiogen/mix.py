@@ -121,6 +121,7 @@ def fade_edges(x: np.ndarray, fade_s: float = 0.005, rate: int = MASTER_RATE) ->
 _TP_TAPS = 8
 _TP_GRID = 4 * MASTER_RATE
 _TP_BATCH = 2048
+_TP_BLOCK = 1 << 20  # samples read at once: memory stays flat however long a chunk is
 
 
 @functools.lru_cache(maxsize=4)
@@ -150,7 +151,7 @@ def true_peak(x: np.ndarray, rate: int) -> float | None:
 
 
 def _channel_true_peak(x: np.ndarray, rate: int) -> float:
-    """The peak of one channel in its own units; no full-length float copy is made."""
+    """The peak of one channel in its own units, a block at a time (``x`` may be a memmap)."""
     n = len(x)
     if n == 0:
         return 0.0
@@ -159,22 +160,28 @@ def _channel_true_peak(x: np.ndarray, rate: int) -> float:
     if peak == 0.0:
         return 0.0
     floor = peak / reach
-    hot = np.flatnonzero((x > floor) | (x < -floor))
-    # The value between samples k and k+1 reads x[k-T+1 .. k+T]: it is worth computing for every
-    # k within T of a hot sample. Merge those ranges into runs, then list their k.
     t = _TP_TAPS
-    breaks = np.flatnonzero(np.diff(hot) > 2 * t)
-    lo = np.maximum(hot[np.concatenate(([0], breaks + 1))] - t, 0)
-    hi = np.minimum(hot[np.concatenate((breaks, [len(hot) - 1]))] + t - 1, n - 1)
-    lengths = hi - lo + 1
-    ks = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(lo, lengths)
-    padded = np.pad(x, (t - 1, t))
     taps = np.arange(2 * t)
-    # Small batches keep OpenBLAS on this thread (it spreads a product over threads only above
-    # 65,536 x 4 multiply-adds): its threads would spin against the encoders for the same cores.
-    for s in range(0, len(ks), _TP_BATCH):
-        windows = padded[ks[s:s + _TP_BATCH, None] + taps].astype(np.float32)
-        peak = max(peak, float(np.abs(windows @ kernels).max()))
+    for b0 in range(0, n, _TP_BLOCK):
+        # The value between samples k and k+1 reads x[k-T+1 .. k+T]; for k in [b0, b1) that is
+        # x[lo:hi], zeros beyond the ends.
+        b1 = min(n, b0 + _TP_BLOCK)
+        lo, hi = b0 - t + 1, b1 + t
+        seg = np.pad(x[max(lo, 0):min(hi, n)], (max(0, -lo), max(0, hi - n)))
+        hot = np.flatnonzero((seg > floor) | (seg < -floor)) + lo
+        if len(hot) == 0:
+            continue
+        # Worth computing: every k within T of a hot sample. Merge those ranges into runs, list their k.
+        breaks = np.flatnonzero(np.diff(hot) > 2 * t)
+        start = np.maximum(hot[np.concatenate(([0], breaks + 1))] - t, b0)
+        end = np.minimum(hot[np.concatenate((breaks, [len(hot) - 1]))] + t - 1, b1 - 1)
+        lengths = np.maximum(end - start + 1, 0)
+        ks = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(start, lengths)
+        # Small batches keep OpenBLAS on this thread (it spreads a product over threads only above
+        # 65,536 x 4 multiply-adds): its threads would spin against the encoders for the same cores.
+        for s in range(0, len(ks), _TP_BATCH):
+            windows = seg[(ks[s:s + _TP_BATCH] - b0)[:, None] + taps].astype(np.float32)
+            peak = max(peak, float(np.abs(windows @ kernels).max()))
     return peak
 
 

@@ -63,27 +63,37 @@ def test_true_peak_agrees_with_ffmpeg(rate, channels, seed):
     assert mix.true_peak(pcm, rate) == pytest.approx(ffmpeg_true_peak(pcm, rate), abs=0.2)
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(-32768, 32767), min_size=1, max_size=400))
-def test_true_peak_never_reads_below_the_sample_peak(samples):
+def _full_interpolation_db(x: np.ndarray, rate: int) -> float:
+    """The reference: every position between every two samples interpolated."""
+    x = x.astype(np.float32) / (32768.0 if x.dtype == np.int16 else 1.0)
+    kernels, _ = mix._tp_phases(round(4 * 44100 / rate))
+    t = kernels.shape[0] // 2
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, (t - 1, t)), 2 * t)[: len(x)]
+    return 20 * np.log10(max(np.abs(x).max(), np.abs(windows @ kernels).max()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-32768, 32767), min_size=1, max_size=300), st.sampled_from([22050, 44100]),
+       st.sampled_from([5, 64, 1 << 20]))
+def test_true_peak_equals_a_full_interpolation(samples, rate, block):
+    """Skipping the stretches that cannot rise above the sample peak, and reading a block at a
+    time, changes nothing; and the true peak is never below the sample peak."""
     x = np.array(samples, dtype=np.int16)
-    peak = np.abs(x.astype(np.int32)).max()
-    tp = mix.true_peak(x, 22050)
-    if peak == 0:
+    mix._TP_BLOCK, saved = block, mix._TP_BLOCK
+    try:
+        tp = mix.true_peak(x, rate)
+    finally:
+        mix._TP_BLOCK = saved
+    if not x.any():
         assert tp is None
     else:
-        assert tp >= 20 * np.log10(peak / 32768) - 1e-6
+        assert tp == pytest.approx(_full_interpolation_db(x, rate), abs=1e-4)
+        assert tp >= 20 * np.log10(np.abs(x.astype(np.int32)).max() / 32768) - 1e-6
 
 
-def test_true_peak_matches_a_full_interpolation():
-    """Skipping the quiet stretches changes nothing: compare with every position interpolated."""
+def test_true_peak_of_speech_matches_a_full_interpolation():
     x = _speechlike(22050, 3, 7).astype(np.float32)
-    kernels, _ = mix._tp_phases(8)
-    t = kernels.shape[0] // 2
-    padded = np.pad(x, (t - 1, t))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * t)[: len(x)]
-    full = max(np.abs(x).max(), np.abs(windows @ kernels).max())
-    assert mix.true_peak(x, 22050) == pytest.approx(20 * np.log10(full), abs=1e-4)
+    assert mix.true_peak(x, 22050) == pytest.approx(_full_interpolation_db(x, 22050), abs=1e-4)
 
 
 def test_silence_has_no_true_peak():
@@ -97,3 +107,20 @@ def test_limiter_keeps_the_ceiling():
     assert np.abs(y).max() <= 10 ** (-3 / 20) + 1e-6
     quiet = np.abs(x) < 0.2 * 10 ** (-3 / 20)
     assert np.abs(y[quiet]).max() > 0  # only the overs are turned down, not the whole clip
+
+
+def test_true_peak_is_the_same_read_a_block_at_a_time(monkeypatch):
+    """Blocks overlap by the filter's reach: a peak between two blocks is found, nothing is doubled."""
+    x = _speechlike(22050, 3, 11).astype(np.float32)
+    whole = mix.true_peak(x, 22050)
+    for block in (1000, 4096, 7):
+        monkeypatch.setattr(mix, "_TP_BLOCK", block)
+        assert mix.true_peak(x, 22050) == pytest.approx(whole, abs=1e-6)
+        # the loudest spot right on a block boundary
+        y = x.copy()
+        y[block - 3: block + 3] = [0.2, -0.6, 0.95, 0.95, -0.6, 0.2]
+        monkeypatch.setattr(mix, "_TP_BLOCK", 1 << 20)
+        reference = mix.true_peak(y, 22050)
+        monkeypatch.setattr(mix, "_TP_BLOCK", block)
+        assert mix.true_peak(y, 22050) == pytest.approx(reference, abs=1e-6)
+        assert reference > 20 * np.log10(0.95) + 0.1  # that spot does peak between its samples
