@@ -126,8 +126,8 @@ _TP_BLOCK = 1 << 20  # samples read at once: memory stays flat however long a ch
 
 @functools.lru_cache(maxsize=4)
 def _tp_phases(factor: int) -> tuple[np.ndarray, float]:
-    """Interpolation kernels for the fractional positions p/factor (rows), and the largest
-    sum of |taps|: no interpolated value can exceed that many times its window's peak."""
+    """Interpolation kernels (taps x positions p/factor, p = 1 .. factor-1) and the largest sum
+    of |taps|: no interpolated value can exceed that many times its window's peak."""
     j = np.arange(-_TP_TAPS + 1, _TP_TAPS + 1)
     h = np.stack([np.sinc(p / factor - j) * np.kaiser(2 * _TP_TAPS, 8.0) for p in range(1, factor)])
     h /= h.sum(axis=1, keepdims=True)
