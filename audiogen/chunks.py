@@ -67,6 +67,12 @@ class ChunkMeta:
     mp3_crc: int
 
 
+def cache_error(exc: OSError, path: Path) -> OutputError:
+    """A failed read or write in the audio cache, said so (the cache is not where the episode goes)."""
+    return OutputError(describe_os_error(exc, path) + " (the audio cache; AUDIOGEN_CACHE_DIR or --no-cache "
+                       "choose another place)")
+
+
 class ChunkStore:
     """Encoded chunks in the cache folder: ``chunks/ab/<key>.mp3`` and ``.json``, checked on read."""
 
@@ -75,8 +81,7 @@ class ChunkStore:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, self.root) + " (the audio cache; AUDIOGEN_CACHE_DIR or "
-                              "--no-cache choose another place)") from None
+            raise cache_error(exc, self.root) from None
 
     def mp3(self, k: str) -> Path:
         return self.root / k[:2] / f"{k}.mp3"
@@ -106,7 +111,7 @@ class ChunkStore:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, folder) + " (the audio cache)") from None
+            raise cache_error(exc, folder) from None
         fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".mp3")
         os.close(fd)
         return Path(name)
@@ -119,6 +124,6 @@ class ChunkStore:
         try:
             os.replace(encoded, target)
         except OSError as exc:
-            raise OutputError(describe_os_error(exc, target) + " (the audio cache)") from None
+            raise cache_error(exc, target) from None
         atomic_write_text(target.with_suffix(".json"), json.dumps(asdict(full), separators=(",", ":")))
         return full

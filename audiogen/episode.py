@@ -438,7 +438,10 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
             for i, piece in enumerate(pieces):
                 if metas[i] is None:
                     raw, rate = Path(work, f"{i}.raw"), chunk_rate(piece, settings)
-                    local = _produce(piece, raw, rate, clips, music, ceiling, settings)
+                    try:
+                        local = _produce(piece, raw, rate, clips, music, ceiling, settings)
+                    except OSError as exc:  # the chunk's PCM goes to the cache's folder, not the output's
+                        raise chunks.cache_error(exc, raw) from None
                     stray.append(store.temp_path(keys[i]))
                     running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps, rate), local))
                     local["true_peak"] = mix.true_peak(np.memmap(raw, dtype="<i2", mode="r").reshape(-1, ch), rate)

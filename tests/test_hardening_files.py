@@ -196,6 +196,30 @@ def test_disk_full_while_encoding(tmp_path: Path, article: Path, mounts) -> None
     assert "no space left" in msg.lower() and "free some space" in msg
 
 
+def test_full_cache_is_named_as_the_cache_not_the_output(tmp_path: Path, article: Path, mounts) -> None:
+    """The chunks' PCM goes to the cache folder: when that disk is full, the error says so."""
+    env = _private_cache(tmp_path)
+    first = _render(["episode", str(article), "-o", str(tmp_path / "a"), "--no-stingers", "-q"], env)
+    assert first.returncode == 0, first.stderr.decode()
+    full = tmp_path / "fullcache"
+    full.mkdir()
+    kept = [p for p in Path(env["AUDIOGEN_CACHE_DIR"]).rglob("*") if p.is_file() and "chunks" not in p.parts]
+    pages = sum(-(-p.stat().st_size // 4096) for p in kept) + 300 // 4 + 8  # the clips and 300 KB
+    _mount(["-t", "tmpfs", "-o", f"size={pages * 4}k", "tmpfs", str(full)])
+    mounts.append(full)
+    for p in kept:  # every clip is there: only the chunks (other bitrate) must be written
+        target = full / p.relative_to(env["AUDIOGEN_CACHE_DIR"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, target)
+    out = tmp_path / "out"
+    proc = _render(["episode", str(article), "-o", str(out), "--no-stingers", "-q", "--bitrate", "96"],
+                   {**env, "AUDIOGEN_CACHE_DIR": str(full)})
+    msg = _error(proc, 7)
+    assert "no space left" in msg.lower() and "audio cache" in msg and "AUDIOGEN_CACHE_DIR" in msg
+    assert str(out) not in msg
+    assert not list(out.glob("*.mp3"))
+
+
 def test_disk_full_while_writing_the_feed_keeps_the_old_one(show: Path, monkeypatch) -> None:
     """A full disk in the middle of publishing: OutputError, the old feed intact, no temp file."""
     from audiogen import fsutil
