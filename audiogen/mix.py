@@ -10,6 +10,7 @@ never in pydub's rounded milliseconds.
 
 from __future__ import annotations
 
+import errno
 import functools
 import re
 import subprocess
@@ -20,6 +21,7 @@ import numpy as np
 from audiogen import ffmpeg
 from audiogen.audio import MASTER_RATE, SPEECH_RATE
 from audiogen.errors import AudioError, OutputError
+from audiogen.fsutil import describe_os_error
 
 # Half-sample interpolation kernel for 2x upsampling (Kaiser-windowed sinc, 32 taps).
 _TAPS = 16
@@ -253,8 +255,7 @@ class ChunkEncode:
         if rc != 0:
             line = ffmpeg.last_error_line(err)
             if "No space left on device" in line:
-                raise OutputError(f"no space left on the device to write the episode in {self.out.parent}; "
-                                  "free some space and run again")
+                raise OutputError(describe_os_error(OSError(errno.ENOSPC, line), self.out))
             raise AudioError(f"MP3 encoding failed: {line}")
         m, s = [], []
         for _t, mv, sv in _BLOCK_RE.findall(err):
