@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from audiogen import __version__
+from audiogen import __version__, tts
 from audiogen.errors import AudiogenError, InputError
 from audiogen.settings import RenderSettings
 
@@ -31,7 +31,6 @@ RENDERED, SKIPPED, FAILED = "rendered", "skipped", "failed"
 # Settings that change how fast a render runs, never what it produces.
 _NOT_IN_FINGERPRINT = {"workers", "cache"}
 _PATH_SETTINGS = {"intro", "outro", "bed", "lexicon"}
-_ENGINE_PACKAGES = {"pyttsx3": ("pyttsx3", "espeakng-loader"), "piper": ("piper-tts",)}
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def settings_fingerprint(settings: RenderSettings, *, cover: Path | None = None,
     data["cover"] = _file_digest(cover)
     data["album"] = album
     data["audiogen"] = __version__
-    data["engine_packages"] = _package_versions(_ENGINE_PACKAGES.get(settings.engine, ()))
+    data["engine_packages"] = _package_versions(tts.packages(settings.engine))
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

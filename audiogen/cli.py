@@ -15,6 +15,7 @@ import click
 
 from audiogen import __version__
 from audiogen.errors import AudiogenError
+from audiogen.tts import engine_names
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -47,8 +48,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _render_options(f):
     opts = [
-        click.option("--engine", type=click.Choice(["pyttsx3", "piper"]), default=None,
-                     help="Speech engine (default: pyttsx3, i.e. eSpeak NG on Linux)."),
+        click.option("--engine", type=click.Choice(engine_names(), case_sensitive=False), default=None,
+                     help="Speech engine (default: auto = natural voices where installed for the language, "
+                          "eSpeak NG through pyttsx3 for the others)."),
         click.option("--voice", default=None, metavar="VOICE", help="Narrator voice (see 'audiogen voices')."),
         click.option("--quote-voice", default=None, metavar="VOICE", help="Voice for quotations."),
         click.option("--rate", type=click.IntRange(80, 450), default=None, help="Speaking rate, words per minute."),
@@ -304,26 +306,58 @@ def render(script_file: str, **opts: Any) -> None:
 
 
 @cli.command()
-@click.option("--engine", type=click.Choice(["pyttsx3", "piper"]), default="pyttsx3", show_default=True)
+@click.option("--engine", type=click.Choice(engine_names(), case_sensitive=False), default="auto", show_default=True,
+              help="List this engine's voices; 'auto' also says which engine speaks each language.")
 @click.option("--language", default=None, help="Only voices for this language code (e.g. en, de).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def voices(engine: str, language: str | None, as_json: bool) -> None:
-    """List the voices of a speech engine."""
-    from audiogen.tts import get_engine
+    """List the speech engines, which one speaks each language, and their voices."""
+    from audiogen import tts
 
-    eng = get_engine(engine)
-    found = eng.voices()
-    if language:
-        lang = language.lower()
-        found = [v for v in found if any(c.lower().startswith(lang) for c in v.languages)]
+    engine = tts.canonical(engine)
+    names = [s.name for s in tts.specs()] if engine == tts.AUTO else [engine]
+    installed = [n for n in names if tts.available(n)]
+    if engine != tts.AUTO and not installed:
+        tts.get_engine(engine)  # raises the engine's own "not installed" error
+    languages = [language.lower()] if language else sorted(
+        {c.split("-")[0] for n in installed if tts.spec(n).natural for c in tts.get_engine(n).languages()} or {"en"})
+    table = tts.language_table(languages, engine)
+    listing = []
+    for n in installed:
+        for v in tts.get_engine(n).voices():
+            if language and not any(c.lower().startswith(language.lower()) for c in v.languages):
+                continue
+            listing.append({"engine": n, "id": v.id, "name": v.name, "languages": list(v.languages),
+                            "gender": v.gender})
     if as_json:
-        click.echo(json.dumps([{"id": v.id, "name": v.name, "languages": list(v.languages), "gender": v.gender}
-                               for v in found], ensure_ascii=False))
+        click.echo(json.dumps({
+            "engines": [{"name": s.name, "aliases": list(s.aliases), "natural": s.natural,
+                         "installed": s.name in installed, "description": s.description}
+                        for s in tts.specs() if s.name in names],
+            "languages": table,
+            "fallback": tts.FALLBACK if engine == tts.AUTO else None,
+            "voices": listing,
+        }, ensure_ascii=False))
         return
-    for v in found:
-        click.echo(f"{v.id:28} {v.name:36} {','.join(v.languages)}")
-    if engine == "pyttsx3":
-        click.echo("\neSpeak variants can be added to any voice, e.g. gmw/en-us+f3 (female), gmw/en+m3.", err=True)
+    click.echo("Who speaks which language (--engine %s):" % engine)
+    for row in table:
+        parts = []
+        for role in tts.ROLES:
+            r = row[role]
+            parts.append(f"{role} {r['voice']} ({r['engine']})" if "voice" in r else f"{role}: {r['error']}")
+        click.echo(f"  {row['language']:8} " + ", ".join(parts))
+    if engine == tts.AUTO:
+        click.echo(f"  {'other':8} eSpeak NG ({tts.FALLBACK}), the voice for the language")
+    for n in installed:
+        click.echo(f"\n{n}: {tts.spec(n).description}")
+        for v in listing:
+            if v["engine"] == n:
+                click.echo(f"  {v['id']:28} {v['name']:36} {','.join(v['languages'])}")
+    missing = [n for n in names if n not in installed]
+    if missing:
+        click.echo(f"\nnot installed: {', '.join(missing)}")
+    if tts.FALLBACK in installed:
+        click.echo("\neSpeak variants can be added to any eSpeak voice, e.g. gmw/en-us+f3 (female), gmw/en+m3.", err=True)
 
 
 def _register_commands() -> None:

@@ -35,7 +35,7 @@ from audiogen.script import NARRATOR, QUOTE, Script, Segment, to_json
 from audiogen.settings import RenderSettings
 from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate, default_cache_dir
 from audiogen.tags import ChapterTag, TagInfo, write_tags
-from audiogen.tts import Voice, get_engine
+from audiogen.tts import Voice, get_engine, resolve_voice
 
 STEREO_OFFSET_DB = 10 * np.log10(2)  # identical channels read 3.01 LU louder than mono
 BED_UNDER_VOICE_DB = -20.0
@@ -78,8 +78,9 @@ class Episode:
     loudness: dict[str, float | None] | None
     source_sha256: str
     source: str | None = None  # the article or script file rendered ("-" for stdin)
-    voices: dict[str, str] = field(default_factory=dict)
+    voices: dict[str, str] = field(default_factory=dict)  # role (narrator, quote, cast:Name) -> voice id
     rendered_at: str = ""
+    engines: dict[str, str] = field(default_factory=dict)  # role -> engine that spoke it
 
     def to_manifest(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,7 @@ class Episode:
             "cues": [asdict(c) for c in self.cues],
             "loudness": self.loudness,
             "voices": self.voices,
+            "engines": self.engines,
             "source_sha256": self.source_sha256,
             "source": self.source,
             "rendered_at": self.rendered_at,
@@ -150,20 +152,19 @@ class _Voices:
 
     def __init__(self, settings: RenderSettings, script: Script, cache: ClipCache):
         self.settings = settings
-        self.engine = get_engine(settings.engine)
-        self.version = self.engine.version()
         lang = script.language
-        self.narrator = self.engine.resolve(settings.voice, role="narrator", rate=settings.rate,
-                                            pitch=settings.pitch, language=lang)
-        self.quote = self.engine.resolve(settings.quote_voice, role="quote", rate=settings.rate,
-                                         pitch=settings.quote_pitch, language=lang)
+        self.narrator = resolve_voice(settings.engine, settings.voice, role="narrator", rate=settings.rate,
+                                      pitch=settings.pitch, language=lang)
+        self.quote = resolve_voice(settings.engine, settings.quote_voice, role="quote", rate=settings.rate,
+                                   pitch=settings.quote_pitch, language=lang)
         self.cast: dict[str, Voice] = {}
         if settings.cast:
+            engine = get_engine(self.quote.engine)
             counts = Counter(s.speaker for s in script.segments if s.role == QUOTE and s.speaker)
             recurring = [name for name, n in counts.most_common() if n >= 2]
             for i, name in enumerate(recurring):
-                vid = self.engine.cast_voice(i) if hasattr(self.engine, "cast_voice") else None
-                self.cast[name] = self.engine.resolve(vid, role="quote", rate=settings.rate, language=lang)
+                vid = engine.cast_voice(i) if hasattr(engine, "cast_voice") else None
+                self.cast[name] = engine.resolve(vid, role="quote", rate=settings.rate, language=lang)
         self.ceiling = settings.true_peak - 1.5
         self.target = settings.target_lufs - (STEREO_OFFSET_DB if settings.channels == 2 else 0.0)
         self._gains: dict[Voice, float] = {}
@@ -177,20 +178,19 @@ class _Voices:
     def prepare(self, synth: Synthesizer) -> None:
         """Level every voice of this render up front, in parallel when some are not cached yet."""
         voices = list(dict.fromkeys([self.narrator, self.quote, *self.cast.values()]))
-        todo = [v for v in voices if cached_calibration(self.cache, self.settings.engine, self.version, v,
-                                                         self.target, self.ceiling) is None]
+        todo = [v for v in voices if cached_calibration(self.cache, v, self.target, self.ceiling) is None]
         if len(todo) > 1:
             synth.start()  # its workers also get ready for the synthesis that follows
-        for voice, gain in zip(todo, synth.calibrate(self.settings.engine, todo, self.target, self.ceiling)):
+        for voice, gain in zip(todo, synth.calibrate(todo, self.target, self.ceiling)):
             self._gains[voice] = gain
 
     def gain(self, voice: Voice) -> float:
         if voice not in self._gains:
-            self._gains[voice] = calibrate(self.cache, self.settings.engine, voice, self.target, self.ceiling)
+            self._gains[voice] = calibrate(self.cache, voice, self.target, self.ceiling)
         return self._gains[voice]
 
     def job(self, voice: Voice, text: str) -> Job:
-        return Job(self.settings.engine, self.version, voice, text, self.gain(voice), self.ceiling)
+        return Job(voice.engine, get_engine(voice.engine).version(), voice, text, self.gain(voice), self.ceiling)
 
 
 def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[list, list[Job]]:
@@ -600,6 +600,8 @@ def _render_with(synth, script, out_dir, settings, slug, source_sha256, source, 
         source=source,
         voices={"narrator": voices.narrator.id, "quote": voices.quote.id,
                 **{f"cast:{k}": v.id for k, v in voices.cast.items()}},
+        engines={"narrator": voices.narrator.engine, "quote": voices.quote.engine,
+                 **{f"cast:{k}": v.engine for k, v in voices.cast.items()}},
         rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     write_manifest(episode)

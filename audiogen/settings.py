@@ -26,8 +26,8 @@ class Pauses:
 
 @dataclass(frozen=True)
 class RenderSettings:
-    engine: str = "pyttsx3"
-    voice: str | None = None  # narrator; None = engine default (eSpeak: en-us)
+    engine: str = "auto"  # auto = natural voices where installed for the language, else eSpeak NG
+    voice: str | None = None  # narrator; None = the engine's default for the language
     quote_voice: str | None = None  # None = a contrasting default chosen by the engine
     rate: int = 175  # words per minute
     pitch: int | None = None  # 0-99 (eSpeak); None = engine default
@@ -72,6 +72,10 @@ def _num(key: str, value: Any, lo: float, hi: float, kind: type = float) -> Any:
 
 def validate(s: RenderSettings) -> RenderSettings:
     """Check ranges and choices; raise ConfigError naming the bad key."""
+    from audiogen.tts import engine_names
+
+    if not isinstance(s.engine, str) or s.engine.lower() not in engine_names():
+        raise ConfigError(f"engine must be one of {', '.join(engine_names())}, got {s.engine!r}")
     if s.channels not in (1, 2):
         raise ConfigError(f"channels must be 1 (mono) or 2 (stereo), got {s.channels!r}")
     _num("rate", s.rate, 80, 450, int)

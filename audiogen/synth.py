@@ -26,6 +26,7 @@ import numpy as np
 from audiogen.audio import SPEECH_RATE
 from audiogen.errors import AudiogenError, EngineError, OutputError
 from audiogen.fsutil import describe_os_error
+from audiogen import tts
 from audiogen.tts import Voice, get_engine
 
 CACHE_VERSION = "5"
@@ -222,9 +223,13 @@ def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), lead_s: fl
 _worker_cache: ClipCache | None = None
 
 
-def _worker_init(cache_root: str, quiet_fd: bool) -> None:
+def _worker_init(cache_root: str, quiet_fd: bool, engine_modules: Sequence[str] = ()) -> None:
     global _worker_cache
+    import importlib
     import signal
+
+    for name in engine_modules:  # engines registered outside audiogen.tts (plug-ins, test doubles)
+        importlib.import_module(name)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     _worker_cache = ClipCache(Path(cache_root))
@@ -274,7 +279,7 @@ class Synthesizer:
                 ctx.set_forkserver_preload(["audiogen.synth"])
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
-                initargs=(str(self.cache.root), True),
+                initargs=(str(self.cache.root), True, tts.modules()),
             )
 
     def close(self, wait: bool = True) -> None:
@@ -282,10 +287,9 @@ class Synthesizer:
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
-    def calibrate(self, engine_name: str, voices: Sequence[Voice], target_lufs: float,
-                  ceiling_db: float) -> list[float]:
+    def calibrate(self, voices: Sequence[Voice], target_lufs: float, ceiling_db: float) -> list[float]:
         """Gains of ``voices`` (see ``calibrate``), measured in parallel when the pool runs."""
-        args = [(engine_name, v, target_lufs, ceiling_db) for v in voices]
+        args = [(v, target_lufs, ceiling_db) for v in voices]
         if self._pool is None or len(voices) < 2:
             return [calibrate(self.cache, *a) for a in args]
         return list(self._pool.map(_worker_calibrate, args))
@@ -338,17 +342,17 @@ class Synthesizer:
         self.close()
 
 
-def _calibration_key(engine_name: str, version: str, voice: Voice, target_lufs: float, ceiling_db: float) -> str:
-    blob = json.dumps([CACHE_VERSION, engine_name, version, asdict(voice), target_lufs, ceiling_db])
+def _calibration_key(version: str, voice: Voice, target_lufs: float, ceiling_db: float) -> str:
+    blob = json.dumps([CACHE_VERSION, voice.engine, version, asdict(voice), target_lufs, ceiling_db])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cached_calibration(cache: ClipCache, engine_name: str, version: str, voice: Voice, target_lufs: float,
-                       ceiling_db: float) -> float | None:
-    return cache.get_calibration(_calibration_key(engine_name, version, voice, target_lufs, ceiling_db))
+def cached_calibration(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: float) -> float | None:
+    version = get_engine(voice.engine).version()
+    return cache.get_calibration(_calibration_key(version, voice, target_lufs, ceiling_db))
 
 
-def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
+def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
     """Gain (dB) that brings ``voice`` to ``target_lufs`` after limiting; cached per voice.
 
     The whole programme is levelled with one gain per voice, measured on a fixed
@@ -357,14 +361,14 @@ def calibrate(cache: ClipCache, engine_name: str, voice: Voice, target_lufs: flo
     """
     from audiogen import ffmpeg
 
-    engine = get_engine(engine_name)
-    key = _calibration_key(engine_name, engine.version(), voice, target_lufs, ceiling_db)
+    engine = get_engine(voice.engine)
+    key = _calibration_key(engine.version(), voice, target_lufs, ceiling_db)
     cached = cache.get_calibration(key)
     if cached is not None:
         return cached
     gap = np.zeros(int(0.2 * SPEECH_RATE), dtype=np.float32)
     passage = np.concatenate([part for text in CALIBRATION_TEXT
-                              for part in (speak(Job(engine_name, engine.version(), voice, text, 0.0, ceiling_db)), gap)])
+                              for part in (speak(Job(voice.engine, engine.version(), voice, text, 0.0, ceiling_db)), gap)])
     gain = 0.0
     for _ in range(4):  # the limiter takes a little loudness off: converge in a few steps
         measured = ffmpeg.measure_loudness(master(passage, gain, ceiling_db), SPEECH_RATE, 1, true_peak=False)["integrated"]

@@ -139,11 +139,16 @@ def test_script_then_render_equals_episode(short_article, tmp_path):
     assert set(seg) >= {"role", "text", "speech", "speaker"} and seg["role"] == "quote"
 
 
-def test_voices_lists_espeak_voices():
+def test_voices_lists_engines_languages_and_espeak_voices():
     proc = run_cli("voices", "--json")
-    assert proc.returncode == 0
-    ids = {v["id"] for v in json.loads(proc.stdout)}
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    ids = {v["id"] for v in data["voices"] if v["engine"] == "pyttsx3"}
     assert {"gmw/en-us", "gmw/en"} <= ids
+    assert "pyttsx3" in {e["name"] for e in data["engines"]}
+    english = next(row for row in data["languages"] if row["language"] == "en")
+    assert english["narrator"]["voice"] and english["quote"]["voice"]
+    assert english["narrator"]["engine"] in {e["name"] for e in data["engines"]}
 
 
 # ------------------------------------------------------------------ bad input

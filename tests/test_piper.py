@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from audiogen.errors import EngineError
+from audiogen import tts
 from audiogen.tts import get_engine
 
 SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
@@ -24,6 +25,7 @@ def test_missing_extra_is_a_one_line_engine_error(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "piper", None)  # makes 'import piper' raise ImportError
     monkeypatch.setattr(PiperEngine, "_instance", None)
+    monkeypatch.delitem(tts._instances, "piper", raising=False)
     with pytest.raises(EngineError) as err:
         get_engine("piper")
     assert str(err.value) == "the piper engine is not installed: pip install 'audiogen[piper]'"
@@ -36,6 +38,7 @@ def test_missing_extra_through_the_cli_prints_error_without_traceback(monkeypatc
 
     monkeypatch.setitem(sys.modules, "piper", None)
     monkeypatch.setattr(PiperEngine, "_instance", None)
+    monkeypatch.delitem(tts._instances, "piper", raising=False)
     with pytest.raises(SystemExit) as exit_:
         main(["voices", "--engine", "piper"])
     assert exit_.value.code == EngineError.exit_code
@@ -65,6 +68,7 @@ def engine():
     from audiogen.tts.piper_engine import PiperEngine
 
     PiperEngine._instance = None  # a clean instance, whatever other tests patched
+    tts._instances.pop("piper", None)
     return get_engine("piper")
 
 

