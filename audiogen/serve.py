@@ -2,9 +2,12 @@
 
 Python's ``http.server`` ignores Range; this handler answers ``bytes=`` ranges with
 206 / Content-Range, unsatisfiable ones with 416, and a request for several ranges
-with the whole file (200), which RFC 9110 allows and every player handles. It binds
-127.0.0.1 by default and serves only regular files inside the show folder: ``..``
-(also percent-encoded), absolute paths, dotfiles and symlinks leading out are 404.
+with the whole file (200), which RFC 9110 allows and every player handles. It answers
+conditional requests (If-None-Match, If-Modified-Since) with 304 as static servers do,
+so a podcast app's feed refresh costs a few headers. It binds 127.0.0.1 by default and
+serves only the show's public files (``show.is_public``) inside its folder: the show's
+own config and state, ``..`` (also percent-encoded), absolute paths, dotfiles and
+symlinks leading out are 404.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from audiogen.errors import OutputError
+from audiogen.show import is_public
 
 CHUNK = 64 * 1024
 
@@ -36,7 +40,9 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
-    ".toml": "text/plain; charset=utf-8",
+    ".ico": "image/x-icon",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
 }
 
 _RANGE_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
@@ -103,6 +109,11 @@ def resolve_request_path(root: Path, raw_path: str) -> Path | None:
         real = index.resolve()
         if not real.is_relative_to(root):
             return None
+        target = target / "index.html"
+    # Both the name asked for and the file it leads to must be public (a link named
+    # x.xml that points at podcast.toml is still private).
+    if not (is_public(target.relative_to(root).as_posix()) and is_public(real.relative_to(root).as_posix())):
+        return None
     return real if real.is_file() else None
 
 
@@ -159,6 +170,12 @@ class ShowRequestHandler(BaseHTTPRequestHandler):
                 "ETag": etag,
                 "Cache-Control": "no-cache",
             }
+            if self._not_modified(etag, st.st_mtime):
+                self.send_response(HTTPStatus.NOT_MODIFIED)
+                for k in ("ETag", "Last-Modified", "Cache-Control"):
+                    self.send_header(k, headers[k])
+                self.end_headers()
+                return
             rng = self.headers.get("Range")
             if rng and not self._if_range_ok(etag, st.st_mtime):
                 rng = None
@@ -192,6 +209,20 @@ class ShowRequestHandler(BaseHTTPRequestHandler):
                     remaining -= len(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
+
+    def _not_modified(self, etag: str, mtime: float) -> bool:
+        """RFC 9110 13.2.2: If-None-Match (weak comparison) decides when present, else If-Modified-Since."""
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            return any(t == "*" or t.removeprefix("W/") == etag for t in tags)
+        ims = self.headers.get("If-Modified-Since")
+        if not ims:
+            return False
+        try:
+            return int(mtime) <= int(parsedate_to_datetime(ims).timestamp())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False  # an unreadable date is ignored, as RFC 9110 says
 
     def _if_range_ok(self, etag: str, mtime: float) -> bool:
         """Honour If-Range: a stale validator means "send the whole file"."""

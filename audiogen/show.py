@@ -2,10 +2,16 @@
 
 Layout::
 
-    SHOWDIR/podcast.toml   show config + optional [render] table
-    SHOWDIR/cover.jpg      square RGB artwork, 1400-3000 px
+    SHOWDIR/podcast.toml   show config + optional [render] table          (private)
+    SHOWDIR/cover.jpg      square RGB artwork, 1400-3000 px               (public)
     SHOWDIR/episodes/<slug>/...   one folder per episode
-    SHOWDIR/feed.xml, SHOWDIR/index.html, SHOWDIR/.audiogen.lock
+    SHOWDIR/feed.xml, SHOWDIR/index.html, SHOWDIR/favicon.png              (public)
+    SHOWDIR/.audiogen.lock, .audiogen-state.json                           (private)
+
+What is public is decided by name, in ``is_public``: what listeners and apps fetch
+(audio, feed, transcripts and chapters, pages, images). The show's own config and
+state (podcast.toml, publish.json, the episode manifests, batch records, dotfiles)
+are never served and are left out of ``public_files`` (what to upload).
 """
 
 from __future__ import annotations
@@ -34,6 +40,13 @@ INDEX_NAME = "index.html"
 LOCK_NAME = ".audiogen.lock"
 MANIFEST_SUFFIX = ".episode.json"  # episodes/<slug>/<slug>.episode.json, written by the renderer
 EPISODES_DIR = "episodes"
+
+# Files listeners and apps fetch. JSON is public only as the two Podcasting 2.0 sidecars.
+PUBLIC_SUFFIXES = frozenset({
+    ".mp3", ".m4a", ".ogg", ".opus", ".xml", ".html", ".htm", ".vtt", ".srt", ".jpg", ".jpeg", ".png",
+    ".webp", ".svg", ".ico", ".css", ".js", ".txt",
+})
+PUBLIC_JSON_SUFFIXES = (".chapters.json", ".transcript.json")
 
 # The Podcasting 2.0 namespace UUID that podcast:guid values are derived under.
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -196,6 +209,35 @@ def held_by_another(folder: Path, slug: str, source: str | None) -> bool:
         return False
     other = manifest.get("source") if isinstance(manifest, dict) else None
     return bool(other) and other != source and (other == "-" or Path(other).is_file())
+
+
+def is_public(relpath: str) -> bool:
+    """Whether a file of the show (path relative to its folder, "/"-separated) is for listeners.
+
+    Public: audio, the feed, transcripts, JSON chapters and transcripts, pages, images.
+    Private: podcast.toml, publish.json, ``*.episode.json`` manifests (they name the article's
+    file on this machine), batch records, any dotfile or dot-folder, anything else.
+    """
+    parts = [p for p in relpath.split("/") if p]
+    if not parts or any(p.startswith(".") for p in parts):
+        return False
+    name = parts[-1].lower()
+    if name.endswith(PUBLIC_JSON_SUFFIXES):
+        return True
+    return Path(name).suffix in PUBLIC_SUFFIXES
+
+
+def public_files(root: Path) -> list[Path]:
+    """The show's public files (relative paths, sorted): what to upload to a static host."""
+    root = Path(root).resolve()
+    out = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        real = path.resolve()
+        if (path.is_file() and is_public(rel) and real.is_relative_to(root)
+                and is_public(real.relative_to(root).as_posix())):
+            out.append(Path(rel))
+    return out
 
 
 def podcast_guid_for(feed_url: str) -> str:

@@ -5,6 +5,9 @@ mutagen's sharp edges, handled here:
   (AntennaPod and others read chapters in file order): we write CTOC first and
   CHAPs in time order;
 - it keeps v2.4-only frames in a v2.3 tag unless ``update_to_v23()`` is called.
+
+Chapter titles are written whole: players show the ID3 title, and the feed, JSON
+chapters and site carry the whole one too.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Sequence
 
 from audiogen.errors import AudioError
 
-CHAP_TITLE_MAX = 50
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline and CR stay
 
 
@@ -45,14 +47,6 @@ class TagInfo:
     cover_mime: str = "image/png"
     genre: str = "Podcast"
     language: str = "eng"
-
-
-def short_title(title: str, limit: int = CHAP_TITLE_MAX) -> str:
-    """Cut a chapter title to ``limit`` characters at a word boundary, with an ellipsis."""
-    if len(title) <= limit:
-        return title
-    cut = title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
-    return (cut or title[: limit - 1]) + "…"
 
 
 def _ordered_id3_class():
@@ -106,7 +100,7 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
         for cid, ch in zip(ids, info.chapters):
             tags.add(CHAP(element_id=cid, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                          sub_frames=[TIT2(encoding=3, text=[short_title(_clean(ch.title))])]))
+                          sub_frames=[TIT2(encoding=3, text=[_clean(ch.title)])]))
     if info.cover:
         tags.add(APIC(encoding=3, mime=info.cover_mime, type=3, desc="Cover", data=info.cover))
     tags.update_to_v23()

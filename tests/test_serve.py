@@ -24,6 +24,8 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     (tmp / "secret.txt").write_text("top secret")
     os.symlink(tmp / "secret.txt", show / "link-out.txt")
     os.symlink(show / "feed.xml", show / "link-in.xml")
+    os.symlink(show / "podcast.toml", show / "config-link.xml")  # a public name leading to a private file
+    (show / "episodes/tide/tide.batch.json").write_text('{"article": "/home/me/article.md"}')
     server = make_server(show, port=0, quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -123,6 +125,53 @@ def test_refuses_paths_outside_or_hidden(served, path: str) -> None:
     status, _, body = request(port, path)
     assert status == 404, path
     assert b"top secret" not in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/podcast.toml", "/episodes/tide/publish.json", "/episodes/tide/tide.episode.json",
+     "/episodes/tide/tide.batch.json", "/.audiogen-state.json", "/config-link.xml", "/episodes/tide/%70ublish.json"],
+)
+def test_private_files_are_never_served(served, path: str) -> None:
+    show, port, _ = served
+    assert (show / "podcast.toml").is_file() and (show / "episodes/tide/publish.json").is_file()
+    for method in ("GET", "HEAD"):
+        status, _, body = request(port, path, method)
+        assert status == 404, (method, path)
+        assert b"base_url" not in body and b"guid" not in body
+
+
+def test_public_files_list_what_listeners_fetch(served) -> None:
+    from audiogen.show import public_files
+
+    show, _, _ = served
+    names = {p.as_posix() for p in public_files(show)}
+    assert {"feed.xml", "index.html", "cover.jpg", "episodes/tide/tide.mp3", "episodes/tide/tide.vtt",
+            "episodes/tide/tide.chapters.json", "episodes/tide/index.html"} <= names
+    assert not {n for n in names if n.endswith((".toml", "publish.json", ".episode.json", ".batch.json"))
+                or n.startswith(".")}
+    assert "config-link.xml" not in names
+
+
+@pytest.mark.parametrize("path", ["/feed.xml", MP3])
+def test_conditional_get_answers_304(served, path: str) -> None:
+    show, port, _ = served
+    status, h, body = request(port, path)
+    assert status == 200 and body
+    etag, modified = h["etag"], h["last-modified"]
+    for method in ("GET", "HEAD"):
+        for cond in ({"If-None-Match": etag}, {"If-None-Match": f'"nope", W/{etag}'}, {"If-None-Match": "*"},
+                     {"If-Modified-Since": modified}, {"If-Modified-Since": "Sat, 01 Jan 2101 00:00:00 GMT"}):
+            s2, h2, b2 = request(port, path, method, headers=cond)
+            assert (s2, b2) == (304, b""), (method, cond)
+            assert h2["etag"] == etag and h2["last-modified"] == modified
+    # A stale validator, or an older date: the file again. If-None-Match wins over If-Modified-Since.
+    for cond in ({"If-None-Match": '"stale"'}, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+                 {"If-None-Match": '"stale"', "If-Modified-Since": modified}, {"If-Modified-Since": "garbage"}):
+        s3, _, b3 = request(port, path, headers=cond)
+        assert s3 == 200 and b3 == body, cond
+    # A range request for an unchanged file is still answered 304 when its validator matches.
+    assert request(port, path, headers={"If-None-Match": etag, "Range": "bytes=0-9"})[0] == 304
 
 
 def test_symlink_inside_the_show_is_served(served) -> None:
