@@ -185,13 +185,13 @@ def _too_big(name: str) -> InputError:
                       "split it into several articles (one episode each)")
 
 
-def load_article(path: str | Path) -> Article:
-    """Read an article file ("-" = standard input) and parse it by extension or content."""
+def read_article_bytes(path: str | Path) -> bytes:
+    """An article file's bytes ("-" = standard input), refused with a clear error when missing,
+    a folder, unreadable, empty or over the size limit."""
     source = str(path)
     if source == "-":
         data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
         name = "standard input"
-        fmt = None
         if len(data) > MAX_ARTICLE_BYTES:
             raise _too_big(name)
     else:
@@ -207,11 +207,25 @@ def load_article(path: str | Path) -> Article:
             data = p.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {p}: {exc.strerror or exc}; check its permissions") from None
-        fmt = _EXTENSIONS.get(p.suffix.lower())
     if not data:
         raise InputError(f"{name} is empty; give an article with some text")
-    text = decode_bytes(data, name)
-    return parse_article(text, fmt=fmt, source=source)
+    return data
+
+
+def article_from_bytes(data: bytes, source: str = "-") -> Article:
+    """Parse an article's bytes; ``source`` (its path, or "-") names it and its extension picks the format."""
+    name = "standard input" if source == "-" else source
+    if not data:
+        raise InputError(f"{name} is empty; give an article with some text")
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise _too_big(name)
+    fmt = None if source == "-" else _EXTENSIONS.get(Path(source).suffix.lower())
+    return parse_article(decode_bytes(data, name), fmt=fmt, source=source)
+
+
+def load_article(path: str | Path) -> Article:
+    """Read an article file ("-" = standard input) and parse it by extension or content."""
+    return article_from_bytes(read_article_bytes(path), str(path))
 
 
 def sniff_format(text: str) -> str:

@@ -21,8 +21,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from audiogen import __version__, tts
+from audiogen import __version__, pipeline, tts
+from audiogen.episode import manifest_path
 from audiogen.errors import AudiogenError, InputError
+from audiogen.fsutil import slugify
 from audiogen.settings import RenderSettings
 
 RECORD_SUFFIX = ".batch.json"
@@ -210,17 +212,12 @@ def render_article(job: Job) -> ArticleResult:
 
 
 def _render_article(job: Job, t0: float) -> ArticleResult:
-    from audiogen.cli import _load_lexicon, _read_article_script
-    from audiogen.episode import manifest_path, render
-    from audiogen.fsutil import slugify
-
     if job.article == "-":
         raise InputError("batch reads article files; use 'audiogen episode -' to read stdin")
-    script = _read_article_script(job.article, _load_lexicon(job.settings))
-    slug, folder = choose_slug(slugify(script.title), job)
-    episode = render(script, folder, job.settings, slug=slug, source_sha256=job.sha256,
-                     source=str(Path(job.article).resolve()), cover=job.cover, album=job.album)
-    write_record(folder, slug, job.article, job.sha256, job.fingerprint)
+    source = pipeline.load_source(job.article, settings=job.settings)
+    slug, folder = choose_slug(slugify(source.script.title), job)
+    episode = pipeline.render(source, job.settings, folder, slug=slug, cover=job.cover, album=job.album)
+    write_record(folder, slug, job.article, source.sha256, job.fingerprint)
     return ArticleResult(job.article, RENDERED, slug=slug, mp3=str(episode.mp3), manifest=str(manifest_path(episode)),
                          duration=episode.duration, seconds=round(time.perf_counter() - t0, 2))
 

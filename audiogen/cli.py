@@ -14,6 +14,9 @@ from typing import Any
 import click
 
 from audiogen import __version__
+from audiogen.cli_batch import COMMANDS as BATCH
+from audiogen.cli_options import progress, render_options, resolve
+from audiogen.cli_publish import COMMANDS as PUBLISH
 from audiogen.errors import AudiogenError
 from audiogen.tts import engine_names
 
@@ -43,207 +46,47 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-# ------------------------------------------------------------------ shared options
+# ------------------------------------------------------------------ commands
 
 
-def _render_options(f):
-    opts = [
-        click.option("--engine", type=click.Choice(engine_names(), case_sensitive=False), default=None,
-                     help="Speech engine (default: auto = natural voices where installed for the language, "
-                          "eSpeak NG through pyttsx3 for the others)."),
-        click.option("--voice", default=None, metavar="VOICE", help="Narrator voice (see 'audiogen voices')."),
-        click.option("--quote-voice", default=None, metavar="VOICE", help="Voice for quotations."),
-        click.option("--rate", type=click.IntRange(80, 450), default=None, help="Speaking rate, words per minute."),
-        click.option("--pitch", type=click.IntRange(0, 99), default=None, help="Narrator pitch 0-99 (50 = the voice's own)."),
-        click.option("--cast", is_flag=True, default=None, help="Give each recurring speaker their own voice."),
-        click.option("--lexicon", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Pronunciation lexicon (PLS XML or 'written = spoken' lines)."),
-        click.option("--intro", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Intro stinger audio file."),
-        click.option("--outro", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Outro stinger audio file."),
-        click.option("--no-stingers", "no_stingers", is_flag=True, help="No intro/outro music."),
-        click.option("--stereo/--mono", "stereo", default=None,
-                     help="Stereo 128 kb/s at -16 LUFS, or mono 64 kb/s at -19 LUFS (default)."),
-        click.option("--bitrate", type=int, default=None, help="MP3 bitrate in kb/s (CBR)."),
-        click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Cover image (square JPEG/PNG) embedded in the MP3."),
-        click.option("-j", "--workers", type=click.IntRange(1, 64), default=None,
-                     help="Synthesis processes (default: one per CPU core)."),
-        click.option("--no-cache", "no_cache", is_flag=True,
-                     help="Do not reuse or keep synthesized clips and encoded chunks."),
-        click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Folder for the episode files (default: output/)."),
-        click.option("--show", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Render into a show folder and update its feed."),
-        click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Take render defaults from the [render] table of this podcast.toml."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the episode."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+def _render_and_report(source, opts: dict[str, Any], show, settings) -> None:
+    """Render a loaded source (into the show when given), publish it, print the result."""
+    from audiogen import pipeline
 
-
-def _settings(base, opts: dict[str, Any]):
-    overrides = {
-        "engine": opts.get("engine"),
-        "voice": opts.get("voice"),
-        "quote_voice": opts.get("quote_voice"),
-        "rate": opts.get("rate"),
-        "pitch": opts.get("pitch"),
-        "cast": True if opts.get("cast") else None,
-        "lexicon": opts.get("lexicon"),
-        "intro": opts.get("intro"),
-        "outro": opts.get("outro"),
-        "stingers": False if opts.get("no_stingers") else None,
-        "channels": None if opts.get("stereo") is None else (2 if opts["stereo"] else 1),
-        "bitrate": opts.get("bitrate"),
-        "workers": opts.get("workers"),
-        "cache": False if opts.get("no_cache") else None,
-    }
-    return base.merged(overrides)
-
-
-def _resolve(opts: dict[str, Any]):
-    """(show or None, settings): defaults < --config or the show's [render] table < flags."""
-    from audiogen.settings import RenderSettings
-
-    show = None
-    base = RenderSettings()
-    if opts.get("show") is not None:
-        from audiogen.show import load_show
-
-        show = load_show(opts["show"])
-        base = show.render
-    if opts.get("config") is not None:
-        from audiogen.show import load_render_settings
-
-        base = load_render_settings(opts["config"])
-    settings = _settings(base, opts)
-    _check_inputs(settings)
-    return show, settings
-
-
-def _check_inputs(settings) -> None:
-    from audiogen.errors import AudioError, ConfigError
-
-    for name in ("intro", "outro", "bed"):
-        path = getattr(settings, name)
-        if path is not None and settings.stingers and not Path(path).is_file():
-            raise AudioError(f"{name} file not found: {path}; give an audio file or use --no-stingers")
-    if settings.lexicon is not None and not Path(settings.lexicon).is_file():
-        raise ConfigError(f"lexicon file not found: {settings.lexicon}")
-
-
-def _load_lexicon(settings):
-    if settings.lexicon is None:
-        return None
-    from audiogen.speech import load_lexicon
-
-    return load_lexicon(settings.lexicon)
-
-
-def _progress(quiet: bool):
-    """A click progress bar on stderr when stdout is a terminal, else nothing."""
-    if quiet or not sys.stdout.isatty():
-        return None, None
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=total, label="Synthesizing", file=sys.stderr, show_pos=True)
-            bar.__enter__()
-            state["bar"] = bar
-        bar.update(done - bar.pos)
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
-
-    return update, close
-
-
-def _render_and_report(script, opts: dict[str, Any], source_sha256: str | None, source: str) -> None:
-    from audiogen.episode import manifest_path, render
-
-    show, settings = _resolve(opts)
-    out_dir = opts.get("output") or Path("output")
-    album = None
-    slug = None
-    if show is not None:
-        slug = show.slug_for(script.title, source)
-        out_dir = show.episode_dir(slug)
-        album = show.config.title
-    update, close = _progress(opts.get("quiet", False))
-    fresh_folder = show is not None and not out_dir.exists()
+    update, close = progress(opts.get("quiet", False))
     try:
-        episode = render(script, out_dir, settings, slug=slug, source_sha256=source_sha256, source=source,
-                         cover=opts.get("cover"), album=album, progress=update)
-    except BaseException:
-        if fresh_folder:  # a first render that failed leaves no empty episode folder in the show
-            try:
-                out_dir.rmdir()
-            except OSError:
-                pass
-        raise
+        episode = pipeline.render(source, settings, opts.get("output"), show=show, cover=opts.get("cover"),
+                                  progress=update)
     finally:
         if close:
             close()
     feed = None
     if show is not None:
-        from audiogen.publish import publish_episode
-
-        publish_episode(show.root, manifest_path(episode))
-        feed = str(show.feed_path)
+        pipeline.publish(episode, show)
+        feed = show.feed_path
     if opts.get("as_json"):
-        data = episode.to_manifest()
-        data["mp3"] = str(episode.mp3)
-        data["manifest"] = str(manifest_path(episode))
+        click.echo(json.dumps(pipeline.summary(episode, feed), ensure_ascii=False))
+        return
+    if not opts.get("quiet"):
+        mins, secs = divmod(int(round(episode.duration)), 60)
+        click.echo(f"{episode.title}: {mins}:{secs:02d}, {len(episode.chapters)} chapters", err=True)
         if feed:
-            data["feed"] = feed
-        click.echo(json.dumps(data, ensure_ascii=False))
-    else:
-        if not opts.get("quiet"):
-            mins, secs = divmod(int(round(episode.duration)), 60)
-            click.echo(f"{episode.title}: {mins}:{secs:02d}, {len(episode.chapters)} chapters", err=True)
-            if feed:
-                click.echo(f"feed updated: {feed}", err=True)
-        click.echo(str(episode.mp3))
-
-
-def _read_article_script(article_path: str, lexicon):
-    from audiogen.article import load_article
-    from audiogen.script_builder import build_script
-
-    article = load_article(article_path)
-    return build_script(article, lexicon)
-
-
-# ------------------------------------------------------------------ commands
+            click.echo(f"feed updated: {feed}", err=True)
+    click.echo(str(episode.mp3))
 
 
 @cli.command()
 @click.argument("article", type=click.Path(allow_dash=True, path_type=str))
-@_render_options
+@render_options
 def episode(article: str, **opts: Any) -> None:
     """Turn ARTICLE (.txt, .md, .html, or - for stdin) into an MP3 episode.
 
     Prints the MP3's path as the last line (or one JSON object with --json).
     """
-    import hashlib
+    from audiogen import pipeline
 
-    _, settings = _resolve(opts)
-    script = _read_article_script(article, _load_lexicon(settings))
-    digest = None
-    if article != "-":
-        try:
-            digest = hashlib.sha256(Path(article).read_bytes()).hexdigest()
-        except OSError:
-            digest = None
-    _render_and_report(script, opts, digest, article if article == "-" else str(Path(article).resolve()))
+    show, settings = resolve(opts)
+    _render_and_report(pipeline.load_source(article, settings=settings), opts, show, settings)
 
 
 @cli.command()
@@ -256,18 +99,14 @@ def episode(article: str, **opts: Any) -> None:
               help="Write the script to this file instead of stdout.")
 def script(article: str, fmt: str, lexicon: Path | None, output: Path | None) -> None:
     """Print the narration script for ARTICLE (edit it, then 'audiogen render')."""
+    from audiogen import pipeline
+    from audiogen.fsutil import atomic_write_text
     from audiogen.script import dumps_json, format_text
 
-    lex = None
-    if lexicon is not None:
-        from audiogen.speech import load_lexicon
-
-        lex = load_lexicon(lexicon)
-    s = _read_article_script(article, lex)
+    _, settings = pipeline.resolve_settings(overrides={"lexicon": lexicon})
+    s = pipeline.load_source(article, settings=settings).script
     text = dumps_json(s) if fmt == "json" else format_text(s)
     if output is not None:
-        from audiogen.fsutil import atomic_write_text
-
         atomic_write_text(output, text)
         click.echo(str(output))
     else:
@@ -276,33 +115,13 @@ def script(article: str, fmt: str, lexicon: Path | None, output: Path | None) ->
 
 @cli.command()
 @click.argument("script_file", metavar="SCRIPT", type=click.Path(allow_dash=True, path_type=str))
-@_render_options
+@render_options
 def render(script_file: str, **opts: Any) -> None:
     """Render an edited narration SCRIPT (text or JSON) into an MP3 episode."""
-    import hashlib
+    from audiogen import pipeline
 
-    from audiogen.article import decode_bytes
-    from audiogen.errors import InputError
-    from audiogen.script import loads
-
-    if script_file == "-":
-        data = sys.stdin.buffer.read()
-        name = "stdin"
-    else:
-        path = Path(script_file)
-        if path.is_dir():
-            raise InputError(f"{path} is a folder; give a script file made by 'audiogen script'")
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"script not found: {path}") from None
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror}") from None
-        name = str(path)
-    text = decode_bytes(data, name)
-    s = loads(text, name)
-    _render_and_report(s, opts, hashlib.sha256(data).hexdigest(),
-                       script_file if script_file == "-" else str(Path(script_file).resolve()))
+    show, settings = resolve(opts)
+    _render_and_report(pipeline.load_source(script_file, kind=pipeline.SCRIPT), opts, show, settings)
 
 
 @cli.command()
@@ -360,15 +179,8 @@ def voices(engine: str, language: str | None, as_json: bool) -> None:
         click.echo("\neSpeak variants can be added to any eSpeak voice, e.g. gmw/en-us+f3 (female), gmw/en+m3.", err=True)
 
 
-def _register_commands() -> None:
-    from audiogen.cli_batch import COMMANDS as BATCH
-    from audiogen.cli_publish import COMMANDS as PUBLISH
-
-    for cmd in (*PUBLISH, *BATCH):
-        cli.add_command(cmd)
-
-
-_register_commands()
+for _cmd in (*PUBLISH, *BATCH):
+    cli.add_command(_cmd)
 
 
 # ------------------------------------------------------------------ entry point

@@ -15,15 +15,15 @@ from typing import Any
 
 import click
 
+from audiogen.cli_options import render_options, resolve
+
 
 def _batch_options(f):
     """``audiogen episode``'s render options, with -j/--workers replaced by batch's own."""
-    from audiogen.cli import _render_options
-
     def probe():
         pass
 
-    _render_options(probe)
+    render_options(probe)
     params = [p for p in probe.__click_params__ if p.name != "workers"]  # type: ignore[attr-defined]
     for p in params:
         if p.name == "as_json":
@@ -58,12 +58,10 @@ def batch(articles: tuple[str, ...], jobs: int, force: bool, **opts: Any) -> Non
     when every article rendered or was skipped, 1 when any failed.
     """
     from audiogen.batch import FAILED, RENDERED, SKIPPED, run_batch
-    from audiogen.cli import _resolve
-
     t0 = time.perf_counter()
     quiet = opts.get("quiet", False)
     as_json = opts.get("as_json", False)
-    show, settings = _resolve(opts)
+    show, settings = resolve(opts)
     out_dir = None if show is not None else (opts.get("output") or Path("output"))
 
     bar = None

@@ -488,6 +488,22 @@ def read_cover(path: Path) -> tuple[bytes, str]:
 
 
 
+@dataclass(frozen=True)
+class RenderInputs:
+    """Everything a render reads besides the engines and caches: the script, where the MP3
+    goes, the settings, and what the tags and manifest say about its source."""
+
+    script: Script
+    out_dir: Path
+    settings: RenderSettings
+    slug: str
+    source_sha256: str
+    source: str | None  # the article or script file rendered ("-" for stdin)
+    cover: bytes
+    cover_mime: str
+    album: str | None
+
+
 def render(
     script: Script,
     out_dir: Path | str,
@@ -515,9 +531,13 @@ def render(
     else:
         tmp_cache = tempfile.TemporaryDirectory(prefix="audiogen-nocache-")
         cache = ClipCache(Path(tmp_cache.name))
+    inputs = RenderInputs(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album)
     try:
-        return _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime,
-                       album, progress, cache)
+        synth = Synthesizer(cache, settings.workers)
+        try:
+            return _render_with(synth, inputs, progress, cache)
+        finally:
+            synth.close(wait=False)
     finally:
         if tmp_cache is not None:
             tmp_cache.cleanup()
@@ -525,19 +545,11 @@ def render(
             cache.prune()
 
 
-def _render(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album, progress, cache):
-    synth = Synthesizer(cache, settings.workers)
-    try:
-        return _render_with(synth, script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime,
-                            album, progress, cache)
-    finally:
-        synth.close(wait=False)
-
-
-def _render_with(synth, script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album,
-                 progress, cache):
+def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[int, int], None] | None,
+                 cache: ClipCache) -> Episode:
     from concurrent.futures import ThreadPoolExecutor
 
+    script, settings, out_dir, slug = inputs.script, inputs.settings, inputs.out_dir, inputs.slug
     voices = _Voices(settings, script, cache)
     music = _Music_Library(settings, voices.target, voices.ceiling)
     with ThreadPoolExecutor(1) as loader:
@@ -580,14 +592,14 @@ def _render_with(synth, script, out_dir, settings, slug, source_sha256, source, 
         write_tags(tmp, TagInfo(
             title=script.title,
             artist=script.author,
-            album=album or script.author or "audiogen",
+            album=inputs.album or script.author or "audiogen",
             date=script.date,
             comment=script.lede(),
             duration_ms=int(round(duration * 1000)),
             chapters=tuple(ChapterTag(c.title, int(round(c.start * 1000)), int(round(c.end * 1000)))
                            for c in chapters),
-            cover=cover_bytes,
-            cover_mime=cover_mime,
+            cover=inputs.cover,
+            cover_mime=inputs.cover_mime,
             language=_iso639_2(script.language),
         ))
         size = tmp.stat().st_size
@@ -596,8 +608,8 @@ def _render_with(synth, script, out_dir, settings, slug, source_sha256, source, 
         mp3=mp3_path, slug=slug, title=script.title, author=script.author, date=script.date,
         language=script.language, description=script.lede(), duration=round(duration, 3), channels=ch,
         bitrate=settings.kbps, bytes=size, chapters=chapters, cues=tuple(cues), loudness=loudness,
-        source_sha256=source_sha256,
-        source=source,
+        source_sha256=inputs.source_sha256,
+        source=inputs.source,
         voices={"narrator": voices.narrator.id, "quote": voices.quote.id,
                 **{f"cast:{k}": v.id for k, v in voices.cast.items()}},
         engines={"narrator": voices.narrator.engine, "quote": voices.quote.engine,

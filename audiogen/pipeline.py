@@ -1,0 +1,152 @@
+"""The pipeline, stage by stage: load a source -> Script; render -> Episode; publish into a show.
+
+Every front end (``audiogen episode``/``render``/``batch``, ``follow``, a cluster task)
+calls these functions; none of them knows about click. Arguments are plain picklable
+values, so a worker process can run any stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from audiogen import episode as _episode
+from audiogen.article import article_from_bytes, decode_bytes, read_article_bytes
+from audiogen.errors import AudioError, ConfigError, InputError
+from audiogen.publish import BuildResult, publish_episode
+from audiogen.script import Script, loads
+from audiogen.script_builder import build_script
+from audiogen.settings import RenderSettings
+from audiogen.show import Show, load_render_settings, load_show
+from audiogen.speech import Lexicon, load_lexicon
+
+Episode = _episode.Episode
+ARTICLE, SCRIPT = "article", "script"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A loaded source: its narration script, the sha256 of its bytes, and where it came from."""
+
+    script: Script
+    sha256: str
+    origin: str  # the resolved file path, "-" for stdin, or the name given with ``data``
+    kind: str = ARTICLE
+
+
+# ------------------------------------------------------------------ 0. settings
+
+
+def resolve_settings(*, show: Path | str | None = None, config: Path | str | None = None,
+                     overrides: Mapping[str, Any] | None = None) -> tuple[Show | None, RenderSettings]:
+    """(show or None, settings): defaults < the show's or ``config``'s [render] table < ``overrides``."""
+    loaded = load_show(show) if show is not None else None
+    base = loaded.render if loaded is not None else RenderSettings()
+    if config is not None:
+        base = load_render_settings(config)
+    settings = base.merged(overrides or {})
+    check_inputs(settings)
+    return loaded, settings
+
+
+def check_inputs(settings: RenderSettings) -> None:
+    """Refuse missing stinger or lexicon files before any work starts."""
+    for name in ("intro", "outro", "bed"):
+        path = getattr(settings, name)
+        if path is not None and settings.stingers and not Path(path).is_file():
+            raise AudioError(f"{name} file not found: {path}; give an audio file or use --no-stingers")
+    if settings.lexicon is not None and not Path(settings.lexicon).is_file():
+        raise ConfigError(f"lexicon file not found: {settings.lexicon}")
+
+
+# ------------------------------------------------------------------ 1. load a source
+
+
+def _read_script_bytes(source: str) -> bytes:
+    if source == "-":
+        import sys  # stdin is read only for "-"
+
+        return sys.stdin.buffer.read()
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a script file made by 'audiogen script'")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"script not found: {path}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSettings | None = None,
+                lexicon: Lexicon | None = None, data: bytes | None = None) -> Source:
+    """Read ``source`` once ("-" = stdin; or its ``data`` when already fetched) and build its Script.
+
+    ``kind`` is "article" (.txt/.md/.html, parsed and normalized for speech with the
+    lexicon, loaded from ``settings.lexicon`` unless given) or "script" (an edited script).
+    """
+    name = str(source)
+    origin = name if name == "-" or data is not None else str(Path(name).resolve())
+    if kind == SCRIPT:
+        data = _read_script_bytes(name) if data is None else data
+        label = "stdin" if name == "-" else name
+        script = loads(decode_bytes(data, label), label)
+    elif kind == ARTICLE:
+        data = read_article_bytes(name) if data is None else data
+        if lexicon is None and settings is not None and settings.lexicon is not None:
+            lexicon = load_lexicon(settings.lexicon)
+        script = build_script(article_from_bytes(data, name), lexicon)
+    else:
+        raise ValueError(f"unknown source kind {kind!r}")
+    return Source(script, hashlib.sha256(data).hexdigest(), origin, kind)
+
+
+# ------------------------------------------------------------------ 2. render
+
+
+def render(source: Source | Script, settings: RenderSettings, out_dir: Path | str | None = None, *,
+           show: Show | None = None, slug: str | None = None, cover: Path | None = None, album: str | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Episode:
+    """Render to ``out_dir/<slug>.mp3`` (+ manifest and sidecars), or into ``show``'s episode folder.
+
+    With a show, the slug comes from the title (``-2``... when another article holds it)
+    and a first render that fails leaves no empty episode folder behind.
+    """
+    src = source if isinstance(source, Source) else Source(source, "", "", SCRIPT)
+    if show is not None:
+        slug = slug or show.slug_for(src.script.title, src.origin or None)
+        out_dir = show.episode_dir(slug)
+        album = album or show.config.title
+    out = Path(out_dir) if out_dir is not None else Path("output")
+    fresh = show is not None and not out.exists()
+    try:
+        return _episode.render(src.script, out, settings, slug=slug, source_sha256=src.sha256 or None,
+                               source=src.origin or None, cover=cover, album=album, progress=progress)
+    except BaseException:
+        if fresh:
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+# ------------------------------------------------------------------ 3. publish
+
+
+def publish(episode: Episode, show: Show | Path | str) -> BuildResult:
+    """Add (or refresh) ``episode`` in its show: feed, sidecars and site rebuilt."""
+    root = show.root if isinstance(show, Show) else Path(show)
+    return publish_episode(root, _episode.manifest_path(episode))
+
+
+def summary(episode: Episode, feed: Path | None = None) -> dict[str, Any]:
+    """The episode as one JSON-able object (manifest + local paths), for ``--json`` output."""
+    data = episode.to_manifest()
+    data["mp3"] = str(episode.mp3)
+    data["manifest"] = str(_episode.manifest_path(episode))
+    if feed is not None:
+        data["feed"] = str(feed)
+    return data
