@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from audiogen.errors import InputError
+from audiogen.errors import InputError, NoArticleError
 
 FORMATS = ("txt", "md", "html")
 _EXTENSIONS = {
@@ -278,11 +278,19 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> A
                 items = items[idx + 1:]
             break
     items = [(k, t) for k, t in items if not (k == "h" and title and _norm(t) == _norm(title))]
+    captions = meta.get("_captions") or []
+    if captions:
+        items = [(k, t) for k, t in items if k == "h" or not _is_caption_of_page(t, captions)]
     items = [(k, _strip_urls(t)) for k, t in items]
     had_text = any(k != "h" for k, _ in items)
+    code_chars = sum(len(t) for k, t in items if k != "h" and is_code(t))
     items = remove_boilerplate(items)
     items = _clean_head(items, meta)
     items = _drop_pull_quotes(items)
+    left = sum(_words(t) for k, t in items if k != "h")
+    if code_chars and (left == 0 or (left < 60 and code_chars > 5 * sum(len(t) for k, t in items if k != "h"))):
+        raise NoArticleError(f"{name} holds no article: its text is program code or page templates "
+                             "(a page drawn by JavaScript); save the article's text once it shows in a browser")
     if not any(k != "h" for k, _ in items):
         if had_text:
             raise InputError(f"{name} has no readable text after removing boilerplate; check it is an article")
@@ -610,7 +618,9 @@ _CAPTION_RE = re.compile(
     r"photos|images|pictured|caption|watch)( by| credit| courtesy of| source)?\s*[:|\u2014\u2013-]|"
     r"\((photo|photograph|image|picture|illustration|video|credit)( by| courtesy)?\b.*\)$|"
     r"(photos?|photographs?|images?|illustrations?|pictures?) (by|courtesy|credits?)\b|courtesy of\b|"
-    r"(image|media|video|photo|picture) (caption|copyright|source)\b)",
+    r"(image|media|video|photo|picture) (caption|copyright|source)\b|"
+    r"(clockwise |counterclockwise |anticlockwise )?from (left|right|top|bottom)\b[^:.]{0,40}:|"
+    r"(left|right|top|bottom|above|below|inset|main image|top image)( (left|right|row))?\s*:)",
     re.I,
 )
 _AGENCY_RE = re.compile(
@@ -690,11 +700,61 @@ def _is_caption_anchor(text: str) -> bool:
     return False
 
 
+_PROMO_RE = re.compile(
+    r"^((originally|first) (published|appeared|posted) (at|in|on|by)\b|"
+    r"(visit|go to|return to|back to)\b.{0,60}\b(home ?page|front page|for more (stories|news|coverage))|"
+    r"(get started|learn more|find out more|read more|click here|download)\b.{0,80}\bhere[.!]?$|"
+    r"(additional )?(reporting|writing|editing|research) by\b|"
+    r"(featured )?(slide ?shows?|galler(y|ies)|photos)\b.*\b(previous|prev)\s*(\W\s*)?next$|"
+    r"(previous|prev|next)(\s*[|/\u2022\u00b7]?\s*(previous|prev|next))?$)",
+    re.I,
+)
+_CONTRIBUTED_RE = re.compile(r"\bcontributed( reporting| research)?( to)? (this|the) (report|story|article)\b", re.I)
+_CALL_RE = re.compile(r"\b(sign up|subscribe|newsletter|read (more|the)|listen|watch|click|tap|follow|download|"
+                      r"here|podcast|app)\b", re.I)
+_CODE_TOKEN_RE = re.compile(
+    r"===|!==|==|!=|&&|\|\||=>|\{\{|\}\}|\$\{|\(\)|[;{}]$|^[{}]|"
+    r"^[a-z_$][\w$]*(\.[A-Za-z_$][\w$]*){2,}|"  # a.b.c member chains
+    r"^[a-z_$][a-z0-9_$]*[A-Z][\w$]*[.(\[]|"  # camelCase call or member
+    r"^[\w$.]+\(|^[\w$]+\[[\w$'\"]+\]"
+)
+
+
+def is_decoration(text: str) -> bool:
+    """A line with no letter or digit (___, ***, * * *, ~~~): a separator, never text."""
+    return not any(c.isalnum() for c in text)
+
+
+def is_code(text: str) -> bool:
+    """Program code or template syntax (a page drawn by a JavaScript framework): never read.
+
+    Judged by shape: a share of tokens such as ``===``, ``&&``, ``{{``, ``a.b.c`` member
+    chains and camelCase calls that prose does not have."""
+    tokens = text.split()
+    if not tokens:
+        return False
+    if re.search(r"\{\{.*\}\}|\{%.*%\}|<%.*%>", text):
+        return True
+    hits = sum(1 for t in tokens if _CODE_TOKEN_RE.search(t))
+    return hits >= 2 and hits >= 0.2 * len(tokens)
+
+
 def _is_junk(text: str) -> bool:
-    """Share prompts, ads, cookie notices, copyright lines: never read, wherever they are."""
+    """Share prompts, ads, cookie notices, copyright lines, promos, separators and code:
+    never read, wherever they are."""
     n = _words(text)
+    if is_decoration(text):
+        return True
+    if n <= 400 and is_code(text):
+        return True
     if len(text) > 600:
         return False
+    if n <= 25 and _PROMO_RE.match(text):
+        return True
+    if n <= 40 and _CONTRIBUTED_RE.search(text) and not re.search(r"[\"\u201c\u201d]", text):
+        return True
+    if n <= 40 and text.startswith("[") and text.rstrip(".").endswith("]") and _CALL_RE.search(text):
+        return True  # "[Sign up for our newsletter here.]"
     if n <= 20 and _SHARE_RE.match(text):
         return True
     if n <= 16 and _NEWSLETTER_RE.search(text):
@@ -736,7 +796,7 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
             continue
         if kind != "h" and _is_caption_anchor(text):
             # Drop the caption with short name/title lines right next to it (artist, album).
-            while out and out[-1][0] == "p" and _is_titleish(out[-1][1]) and len(out) > 1:
+            while out and out[-1][0] == "p" and _is_titleish(out[-1][1]):
                 out.pop()
             i += 1
             while i < n and items[i][0] == "p" and (_is_caption_anchor(items[i][1]) or _is_titleish(items[i][1])) and i + 1 < n:
@@ -746,9 +806,27 @@ def remove_boilerplate(items: list[Item]) -> list[Item]:
         if kind != "h":
             body_words += _words(text)
         i += 1
+    out = _drop_heading_runs(out)
     # At the end: headings with nothing under them, promotions, reprint notes, author bios.
     while out and (out[-1][0] == "h" or _is_tail_junk(out[-1][1])):
         out.pop()
+    return out
+
+
+def _drop_heading_runs(items: list[Item]) -> list[Item]:
+    """Three or more headings in a row with no text between them are a list of teaser
+    headlines (related stories, promos), not sections of the article."""
+    out: list[Item] = []
+    i, n = 0, len(items)
+    while i < n:
+        j = i
+        while j < n and items[j][0] == "h":
+            j += 1
+        if j - i >= 3:
+            i = j
+            continue
+        out.extend(items[i:max(j, i + 1)])
+        i = max(j, i + 1)
     return out
 
 
@@ -1166,8 +1244,10 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
         doc = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         raise InputError(f"{name} is not readable HTML; save the page again or give its text") from None
+    _drop_comments(doc)
     meta = _html_meta(doc)
     meta["_html"] = True
+    meta["_captions"] = _caption_texts(doc)
     items: list[Item] = []
     try:
         items = _trafilatura_items(_without_raw_text(doc), meta)
@@ -1185,6 +1265,75 @@ def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
     if not any(k != "h" for k, _ in items):
         raise InputError(f"{name} has no article text that could be extracted from the HTML; save the article's text instead")
     return meta, items
+
+
+_CAPTION_CLASS_RE = re.compile(r"(^|[\s_-])(caption|credit|credits|figcaption|photo-?credit|image-?credit|"
+                               r"wp-caption-text|media-?caption)($|[\s_-])", re.I)
+
+
+def _caption_texts(doc) -> list[str]:
+    """Texts the page shows as captions of its pictures: ``<figcaption>``, caption/credit
+    classes, an image's ``alt`` (photo essays repeat it as a paragraph), and the lone
+    paragraph that shares a wrapper with a picture (``<li><figure/><p>caption</p></li>``)."""
+    found: list[str] = []
+    for el in doc.iter("figcaption"):
+        found.append(_text_of(el))
+    for el in doc.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "article", "main"):
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if marks.strip() and _CAPTION_CLASS_RE.search(marks):
+            text = _text_of(el)
+            if text and len(text) <= 600:
+                found.append(text)
+    for img in doc.iter("img"):
+        alt = _collapse(img.get("alt") or "")
+        if _words(alt) >= 4:
+            found.append(alt)
+        holder = img
+        while holder.getparent() is not None and holder.getparent().tag in ("a", "picture", "span", "div", "figure") \
+                and len([c for c in holder.getparent() if isinstance(c.tag, str)]) == 1:
+            holder = holder.getparent()
+        parent = holder.getparent()
+        if parent is None or parent.tag in ("body", "article", "main"):
+            continue
+        siblings = [c for c in parent if isinstance(c.tag, str) and c is not holder]
+        if len(siblings) == 1 and siblings[0].tag in ("p", "span", "div", "small", "em") \
+                and not (parent.text or "").strip() and _words(_text_of(siblings[0])) <= 60:
+            found.append(_text_of(siblings[0]))
+    return [t for t in (_collapse(f) for f in found) if _words(t) >= 2]
+
+
+def _is_caption_of_page(text: str, captions: list[str]) -> bool:
+    """True when ``text`` is one of the page's picture captions (or a caption plus its credit)."""
+    bare = _bare(text)
+    if not bare or not captions:
+        return False
+    for cap in captions:
+        c = _bare(cap)
+        if not c:
+            continue
+        if bare == c or (len(bare) >= 20 and bare in c) or (len(c) >= 20 and c in bare and len(c) >= 0.7 * len(bare)):
+            return True
+    return False
+
+
+def _drop_comments(doc) -> None:
+    """HTML comments are not text boundaries (React puts ``<!-- -->`` inside sentences):
+    remove them and join the text on both sides."""
+    from lxml import etree
+
+    for node in list(doc.iter(etree.Comment, etree.ProcessingInstruction)):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        tail = node.tail or ""
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(node)
 
 
 def _text_size(items: list[Item]) -> int:
@@ -1357,7 +1506,8 @@ def _walk_trafilatura(body) -> Iterable[Item]:
     for el in body:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "head":
-            yield ("h", _text_of(el))
+            if not _is_link_only(el, heading=True):  # a teaser headline linking to another story
+                yield ("h", _text_of(el))
         elif tag == "quote":
             yield from _quote_items(_quote_paragraphs(el))
         elif tag == "list":
@@ -1434,14 +1584,22 @@ def _is_bold_heading(el, text: str) -> bool:
     return _heading_kind(text) is not None and _words(text) <= 14 and not _RELATED_RE.match(text)
 
 
-def _is_link_only(el) -> bool:
-    """A short paragraph that is one link and nothing else: a related-story link, not text."""
+def _is_link_only(el, heading: bool = False) -> bool:
+    """A short paragraph (or a heading) that is one link and nothing else: a related-story
+    link or teaser headline, not text."""
     children = [c for c in el if isinstance(c.tag, str)]
-    if (el.text or "").strip() or len(children) != 1 or children[0].tag not in ("ref", "a"):
+    if (el.text or "").strip() or len(children) != 1:
         return False
-    if (children[0].tail or "").strip():
+    child = children[0]
+    if child.tag not in ("ref", "a") and heading:  # <h3><span><a>..</a></span></h3>
+        return (not (child.tail or "").strip()) and _is_link_only(child, heading)
+    if child.tag not in ("ref", "a") or (child.tail or "").strip():
         return False
+    if heading and (child.get("href") or child.get("target") or "").startswith("#"):
+        return False  # an anchor to its own section
     text = _text_of(el)
+    if heading:
+        return _words(text) <= 30
     return _words(text) <= 15 and not text.endswith((".", "!", "?", ",", ";", ":", "\u201d", '"'))
 
 
@@ -1461,7 +1619,7 @@ def _recover_headings(doc, items: list[Item]) -> list[Item]:
         if any(a.tag in _CHROME_TAGS for a in el.iterancestors()):
             continue
         text = _text_of(el)
-        if text:
+        if text and not (el.tag in ("h2", "h3", "h4") and _is_link_only(el, heading=True)):
             stream.append(("h" if el.tag in ("h2", "h3", "h4") else "p", text))
     inserts: list[tuple[int, str]] = []
     for pos, (kind, text) in enumerate(stream):
@@ -1541,7 +1699,8 @@ def _lxml_items(doc) -> list[Item]:
         if not text or _is_link_only(el):
             continue
         if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            items.append(("h", text))
+            if not _is_link_only(el, heading=True):
+                items.append(("h", text))
         elif el.tag == "blockquote":
             items.extend(_quote_items(_quote_paragraphs(el)))
         elif el.tag != "pre":

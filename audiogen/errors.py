@@ -19,6 +19,10 @@ class InputError(AudiogenError):
     exit_code = 3
 
 
+class NoArticleError(InputError):
+    """The page holds no article to read (only code, templates or page scaffolding)."""
+
+
 class ConfigError(AudiogenError):
     """A config file, lexicon or option value is invalid."""
 

@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 sys.path.insert(0, str(REPO))
 
-TARGETS = {"f1": 0.95, "not_quotes_in_quote_voice": 0, "lost": 0, "title": 0.95, "headings": 0.90}
+TARGETS = {"f1": 0.97, "not_quotes_in_quote_voice": 1, "lost": 0, "title": 0.95, "headings": 0.90,
+           "captions_read": 0}
 SHORT_WORDS = 2  # partial quotes of at most this many words are also scored apart
 
 _QUOTE_CHARS = "\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039\u203a\u2032\u2033`\u00b4"
@@ -77,6 +78,8 @@ class Result:
     headings_found: int = 0
     headings_missed: list[str] = field(default_factory=list)
     extra_chapters: list[str] = field(default_factory=list)
+    captions: int = 0
+    captions_read: list[str] = field(default_factory=list)
     scripted: bool = False
     error: str | None = None
 
@@ -141,6 +144,45 @@ def _matches(seg: str, labels: list[str]) -> bool:
                 mask[k] = True
             start = seg.find(lab, start + 1)
     return sum(mask) >= 0.6 * len(seg)
+
+
+_CAPTION_MARK_RE = re.compile(r"(^|[\s_-])(caption|credit|credits|figcaption)($|[\s_-])", re.I)
+
+
+def page_captions(html: str) -> list[str]:
+    """Caption and credit lines of the page's pictures, read from the HTML independently of
+    audiogen: ``<figcaption>``, elements whose class/id says caption or credit, and an image's
+    ``alt`` when the page also prints it as text. These extend the corpus labels: none of them
+    may be read aloud."""
+    import lxml.html
+
+    doc = lxml.html.document_fromstring(html)
+    for bad in doc.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    found: list[str] = []
+    for el in doc.iter("figcaption"):
+        found.append(el.text_content())
+    for el in doc.iter():
+        if isinstance(el.tag, str) and el.tag not in ("html", "body") and _CAPTION_MARK_RE.search(
+                f"{el.get('class') or ''} {el.get('id') or ''}"):
+            text = el.text_content()
+            if len(text) <= 600:
+                found.append(text)
+                # and its parts: a visually hidden "Image caption" label, the caption, the credit
+                found.extend(d.text_content() for d in el.iterdescendants() if isinstance(d.tag, str))
+                found.extend(t for t in el.itertext())
+    texts = {norm(t.text_content()) for t in doc.iter("p", "span", "div", "li", "figcaption")
+             if len(t.text_content()) <= 600}
+    for img in doc.iter("img"):
+        alt = norm(img.get("alt") or "")
+        if alt in texts:
+            found.append(alt)
+    out: list[str] = []
+    for t in found:
+        t = " ".join(t.split())
+        if len(t.split()) >= 4 and norm(t) not in (norm(o) for o in out):
+            out.append(t)
+    return out
 
 
 def score_article(art_dir: Path, build_script: Any | None) -> Result:
@@ -226,6 +268,18 @@ def score_article(art_dir: Path, build_script: Any | None) -> Result:
         nq_n = norm_edges(nq)
         if any(len(seg) >= 3 and seg in nq_n for seg in quote_segs):
             res.not_quotes_voiced.append(nq)
+    # Captions and credits: a caption is read when its text (or most of a long one) is narrated,
+    # unless the labels say the same words are spoken in the article.
+    html = (art_dir / "source.html").read_text(encoding="utf-8", errors="replace")
+    label_text = [norm_edges(s) for s in raw_spoken]
+    segs_all = [norm_edges(text) for segs in chapters for _, text in segs]
+    for cap in page_captions(html):
+        cap_n = norm_edges(cap)
+        res.captions += 1
+        if any(cap_n in lab or lab in cap_n for lab in label_text if len(lab) > 20):
+            continue
+        if cap_n in all_text or any(len(seg) > 20 and seg in cap_n and len(seg) >= 0.5 * len(cap_n) for seg in segs_all):
+            res.captions_read.append(cap)
     return res
 
 
@@ -262,6 +316,8 @@ def summarize(results: list[Result]) -> dict[str, Any]:
         "headings_found": sum(r.headings_found for r in ok),
         "headings_total": sum(r.headings for r in ok),
         "extra_chapters": sum(len(r.extra_chapters) for r in ok),
+        "captions": sum(r.captions for r in ok),
+        "captions_read": sum(len(r.captions_read) for r in ok),
     }
 
 
@@ -271,6 +327,7 @@ def check_targets(summary: dict[str, Any]) -> dict[str, bool]:
         "title": summary["title"] >= TARGETS["title"],
         "headings": summary["headings"] >= TARGETS["headings"],
         "lost": summary["lost"] <= TARGETS["lost"],
+        "captions_read": summary["captions_read"] <= TARGETS["captions_read"],
     }
     if summary["scripted"]:
         out["f1"] = (summary["f1"] or 0.0) >= TARGETS["f1"]
@@ -279,7 +336,7 @@ def check_targets(summary: dict[str, Any]) -> dict[str, bool]:
 
 
 def print_table(results: list[Result], summary: dict[str, Any]) -> None:
-    print(f"{'article':32} {'found':>7} {'P':>5} {'R':>5} {'F1':>5} {'FP':>3} {'NQ':>3} {'lost':>4} {'title':>5} {'head':>5} {'+ch':>3}")
+    print(f"{'article':32} {'found':>7} {'P':>5} {'R':>5} {'F1':>5} {'FP':>3} {'NQ':>3} {'lost':>4} {'title':>5} {'head':>5} {'+ch':>3} {'cap':>5}")
     for r in results:
         if r.error:
             print(f"{r.name[:32]:32} ERROR {r.error}")
@@ -287,12 +344,14 @@ def print_table(results: list[Result], summary: dict[str, Any]) -> None:
         p, rec, f = r.prf() if r.scripted else (None, None, None)
         print(f"{r.name[:32]:32} {r.found:>3}/{r.spoken:<3} {_fmt(p)} {_fmt(rec)} {_fmt(f)} {r.false_segments:>3} "
               f"{len(r.not_quotes_voiced):>3} {len(r.lost):>4} {'ok' if r.title_ok else 'WRONG':>5} "
-              f"{r.headings_found:>2}/{r.headings:<2} {len(r.extra_chapters):>3}")
+              f"{r.headings_found:>2}/{r.headings:<2} {len(r.extra_chapters):>3} {len(r.captions_read):>2}/{r.captions:<2}")
     s = summary
     print("-" * 86)
     print(f"{'ALL':32} {s['found']:>3}/{s['spoken_quotes']:<3} {_fmt(s['precision'])} {_fmt(s['recall'])} {_fmt(s['f1'])} "
           f"{s['false_positives']:>3} {s['not_quotes_in_quote_voice']:>3} {s['lost']:>4} "
-          f"{s['titles_right']:>2}/{s['articles']:<2} {s['headings_found']:>2}/{s['headings_total']:<2} {s['extra_chapters']:>3}")
+          f"{s['titles_right']:>2}/{s['articles']:<2} {s['headings_found']:>2}/{s['headings_total']:<2} {s['extra_chapters']:>3}"
+          f" {s['captions_read']:>2}/{s['captions']:<2}")
+    print("cap = captions or credit lines of the page read aloud / found in its HTML")
     print(f"recall on quotes of more than {SHORT_WORDS} words: {s['recall_over_2_words']:.2f}")
     if not s["scripted"]:
         print("note: no script was built (audiogen.script_builder missing or failing); quote scores are empty "
@@ -321,6 +380,9 @@ def print_detail(r: Result) -> None:
         print(f"  false positive: {q!r}")
     for q in r.not_quotes_voiced:
         print(f"  not-quote in quote voice: {q!r}")
+    print(f"captions: {len(r.captions_read)} of {r.captions} read")
+    for q in r.captions_read:
+        print(f"  caption read: {q!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -354,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
              "precision": r.prf()[0], "recall": r.prf()[1], "f1": r.prf()[2],
              "false_positives": r.false_segments, "not_quotes_in_quote_voice": len(r.not_quotes_voiced),
              "lost": len(r.lost), "title_ok": r.title_ok, "headings_found": r.headings_found,
-             "headings": r.headings, "extra_chapters": len(r.extra_chapters)} for r in results]},
+             "headings": r.headings, "extra_chapters": len(r.extra_chapters),
+             "captions": r.captions, "captions_read": r.captions_read} for r in results]},
             indent=1, ensure_ascii=False))
     elif args.article:
         for r in results:
