@@ -59,7 +59,7 @@ class ChunkMeta:
 
     samples: int
     marks: list  # [title, sample]
-    cues: list  # [start, end, role, speaker, text]
+    cues: list  # [start, end, role, speaker, text, [[start, end] of each sentence clip] or []]
     momentary: list
     short: list
     true_peak: float | None

@@ -56,6 +56,9 @@ class Cue:
     role: str  # narrator | quote | title
     speaker: str | None
     text: str
+    # (start, end) of each sentence clip when the segment was spoken sentence by sentence,
+    # counted in samples like start/end: captions are cut and timed from them.
+    parts: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -359,8 +362,11 @@ def _produce(piece: list, raw: Path, rate: int, clips, music: "_Music_Library", 
                 write(mix.to_pcm(music.get(item.name), ch))
             elif isinstance(item, _Speech):
                 parts = [next(clips)]
+                spans = [(0, mix.frames_in(parts[0], 1))]  # each sentence clip, in clip samples
                 for _ in item.jobs[1:]:
                     parts += [mix.silence(item.gap, 1, SPEECH_RATE), next(clips)]
+                    at = spans[-1][1] + mix.frames_in(parts[-2], 1)
+                    spans.append((at, at + mix.frames_in(parts[-1], 1)))
                 clip = np.frombuffer(b"".join(parts), dtype="<i2")
                 start = frames
                 if rate == MASTER_RATE:
@@ -375,7 +381,10 @@ def _produce(piece: list, raw: Path, rate: int, clips, music: "_Music_Library", 
                 else:
                     write(clip.tobytes() if ch == 1 else mix.to_pcm(clip.astype(np.float32) / 32768.0, ch))
                     length = len(clip)
-                cues.append([start * scale, (start + length) * scale, item.role, item.speaker, item.text])
+                up = length / len(clip) if len(clip) else 1.0  # clip samples -> chunk samples
+                sub = [[(start + round(a * up)) * scale, (start + round(b * up)) * scale] for a, b in spans]
+                cues.append([start * scale, (start + length) * scale, item.role, item.speaker, item.text,
+                             sub if len(sub) > 1 else []])
     if frames == 0:  # LAME needs at least one sample
         pad = mix.silence(0.05, ch, rate)
         with open(raw, "ab") as out:
@@ -396,8 +405,10 @@ class _Timeline:
 
     def add(self, offset: int, meta: chunks.ChunkMeta) -> None:
         self.marks.extend((title, offset + at) for title, at in meta.marks)
-        self.cues.extend(Cue(round((offset + a) / MASTER_RATE, 3), round((offset + b) / MASTER_RATE, 3), role,
-                             speaker, text) for a, b, role, speaker, text in meta.cues)
+        t = lambda n: round((offset + n) / MASTER_RATE, 3)  # noqa: E731
+        for a, b, role, speaker, text, *sub in meta.cues:  # chunks cached before sentence spans have none
+            parts = tuple((t(x), t(y)) for x, y in (sub[0] if sub else ()))
+            self.cues.append(Cue(t(a), t(b), role, speaker, text, parts))
         self.momentary.extend(meta.momentary)
         self.short.extend(meta.short)
         self.peaks.append(meta.true_peak)
@@ -632,8 +643,11 @@ def write_manifest(episode: Episode) -> Path:
 
     manifest = episode.to_manifest()
     base = episode.mp3.with_suffix("")
-    atomic_write_text(base.with_name(base.name + ".vtt"), transcripts.to_vtt(manifest, episode.author or "Narrator"))
-    atomic_write_text(base.with_name(base.name + ".srt"), transcripts.to_srt(manifest, episode.author or "Narrator"))
+    # Outside a show there is no host: the narrator is "Narrator" (the article's author did not read it).
+    atomic_write_text(base.with_name(base.name + ".vtt"), transcripts.to_vtt(manifest))
+    atomic_write_text(base.with_name(base.name + ".srt"), transcripts.to_srt(manifest))
+    atomic_write_text(base.with_name(base.name + ".transcript.json"),
+                      json.dumps(transcripts.to_json_transcript(manifest), ensure_ascii=False, indent=1) + "\n")
     atomic_write_text(base.with_name(base.name + ".chapters.json"),
                       json.dumps(transcripts.to_json_chapters(manifest), ensure_ascii=False, indent=2) + "\n")
     path = manifest_path(episode)

@@ -69,6 +69,7 @@ class FeedEpisode:
     language: str | None = None
     vtt_url: str | None = None
     srt_url: str | None = None
+    transcript_url: str | None = None  # Podcasting 2.0 JSON transcript (paragraphs, speakers)
     chapters_url: str | None = None
     timestamps: tuple[str, ...] = ()  # "MM:SS Title" lines for the description
     psc: tuple[tuple[str, str], ...] = ()  # (npt start, title) for psc:chapters
@@ -138,6 +139,8 @@ class AudiogenEntryExtension:
             _sub(item, PODCAST_NS, "transcript", url=ep.vtt_url, type="text/vtt", rel="captions", **lang)
         if ep.srt_url:
             _sub(item, PODCAST_NS, "transcript", url=ep.srt_url, type="application/x-subrip", rel="captions", **lang)
+        if ep.transcript_url:
+            _sub(item, PODCAST_NS, "transcript", url=ep.transcript_url, type="application/json", **lang)
         if ep.chapters_url:
             _sub(item, PODCAST_NS, "chapters", url=ep.chapters_url, type="application/json+chapters")
         _sub(item, PODCAST_NS, "episode", str(ep.number))
@@ -151,24 +154,44 @@ class AudiogenEntryExtension:
         return entry
 
 
+# Each line of the plain description ends with a space: a client that drops newlines (castero
+# does) still shows "...sand. Chapters: 00:00 Intro 00:13 The Crossing", not "sand.Chapters:00:00 Intro00:13".
+_BR = " \n"
+
+
+def _plain(summary: str, stamps: list[str]) -> str:
+    paras = [" ".join(p.split()) for p in summary.split("\n\n") if p.strip()]
+    text = (_BR + "\n").join(paras)
+    if stamps:
+        text += _BR + "\n" + "Chapters:" + _BR + _BR.join(stamps)
+    return text
+
+
+def _html(summary: str, stamps: list[str]) -> str:
+    out = "".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in summary.split("\n\n") if p.strip())
+    if stamps:
+        out += "<p>Chapters:</p><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in stamps) + "</ul>"
+    return out
+
+
 def item_description(ep: FeedEpisode) -> tuple[str, str]:
-    """(plain text, HTML) descriptions: the summary, then chapter timestamps, one per line."""
+    """(plain text, HTML) descriptions: the summary, then the chapter timestamps.
+
+    The plain one (``description``) has a timestamp per line, as Spotify reads chapters, and
+    breaks that survive clients that drop newlines; the HTML one (``content:encoded``) has
+    paragraphs and the chapters as a list.
+    """
     summary = xml_text(ep.description).strip() or xml_text(ep.title)
     stamps = [one_line(s) for s in ep.timestamps]
-    plain = summary + ("\n\nChapters:\n" + "\n".join(stamps) if stamps else "")
-    paras = "".join(f"<p>{html.escape(p.strip())}</p>" for p in summary.split("\n\n") if p.strip())
-    if stamps:
-        paras += "<p>Chapters:<br>" + "<br>".join(html.escape(s) for s in stamps) + "</p>"
-    if len(plain.encode("utf-8")) > MAX_DESCRIPTION_BYTES or len(paras.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
+    plain, rich = _plain(summary, stamps), _html(summary, stamps)
+    if len(plain.encode("utf-8")) > MAX_DESCRIPTION_BYTES or len(rich.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
         # Keep the timestamps whole (they carry the chapters) and shorten the summary.
-        tail = "\n\nChapters:\n" + "\n".join(stamps) if stamps else ""
-        html_tail = ("<p>Chapters:<br>" + "<br>".join(html.escape(s) for s in stamps) + "</p>") if stamps else ""
-        room = MAX_DESCRIPTION_BYTES - max(len(tail.encode()), len(html_tail.encode())) - 16
-        short = truncate_bytes(summary, max(200, room) // 2)  # HTML escaping can double the size
-        plain = truncate_bytes(short + tail)
-        paras = f"<p>{html.escape(short)}</p>{html_tail}"
-        paras = paras if len(paras.encode()) <= MAX_DESCRIPTION_BYTES else f"<p>{html.escape(truncate_bytes(short, 1500))}</p>"
-    return plain, paras
+        room = MAX_DESCRIPTION_BYTES - max(len(_plain("", stamps).encode()), len(_html("", stamps).encode())) - 16
+        short = truncate_bytes(" ".join(summary.split()), max(200, room) // 2)  # HTML escaping can double the size
+        plain, rich = truncate_bytes(_plain(short, stamps)), _html(short, stamps)
+        if len(rich.encode()) > MAX_DESCRIPTION_BYTES:
+            rich = f"<p>{html.escape(truncate_bytes(short, 1500))}</p>"
+    return plain, rich
 
 
 def sort_episodes(episodes: Sequence[FeedEpisode]) -> list[FeedEpisode]:

@@ -237,6 +237,7 @@ def _feed_episode(show: Show, ep: PublishedEpisode) -> FeedEpisode:
         language=str(m.get("language") or show.config.language),
         vtt_url=rel(".vtt"),
         srt_url=rel(".srt"),
+        transcript_url=rel(".transcript.json"),
         chapters_url=rel(".chapters.json"),
         timestamps=tuple(transcripts.timestamp_lines(m)),
         psc=tuple(transcripts.psc_chapters(m)),
@@ -244,11 +245,13 @@ def _feed_episode(show: Show, ep: PublishedEpisode) -> FeedEpisode:
 
 
 def _sidecars(show: Show, ep: PublishedEpisode) -> dict[Path, bytes]:
-    narrator = show.config.author
+    narrator = show.config.narrator
     chapters = json.dumps(transcripts.to_json_chapters(ep.manifest), indent=2, ensure_ascii=False) + "\n"
+    transcript = json.dumps(transcripts.to_json_transcript(ep.manifest, narrator), indent=1, ensure_ascii=False)
     return {
         ep.sidecar(".vtt"): transcripts.to_vtt(ep.manifest, narrator).encode("utf-8"),
         ep.sidecar(".srt"): transcripts.to_srt(ep.manifest, narrator).encode("utf-8"),
+        ep.sidecar(".transcript.json"): (transcript + "\n").encode("utf-8"),
         ep.sidecar(".chapters.json"): chapters.encode("utf-8"),
     }
 
@@ -280,6 +283,7 @@ def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
         _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
     _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)
     _write_if_changed(show.index_path, site.render_index(show, feed_eps).encode("utf-8"), written)
+    _write_if_changed(show.root / site.FAVICON_NAME, site.favicon_png(show.config.cover), written)
     for name, reason in skipped:
         log.warning("episode %s left out of the feed: %s", name, reason)
     return BuildResult(show, tuple(episodes), tuple(skipped), tuple(written))

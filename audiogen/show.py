@@ -104,7 +104,7 @@ _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 # Top-level keys of podcast.toml, in the order init writes them.
 _KEYS = (
     "title", "author", "description", "language", "category", "subcategory", "explicit",
-    "base_url", "link", "owner_name", "owner_email", "cover", "locked",
+    "base_url", "link", "owner_name", "owner_email", "cover", "locked", "host",
 )
 _REQUIRED = ("title", "author", "base_url")
 _BOOL_KEYS = {"explicit", "locked"}
@@ -127,6 +127,12 @@ class ShowConfig:
     cover: Path  # absolute path of a file inside the show folder
     locked: bool = False
     link: str = ""  # the show's website; defaults to base_url
+    host: str = ""  # who the narrator is in transcripts; defaults to the author
+
+    @property
+    def narrator(self) -> str:
+        """The name transcripts give the narrator: the show's host."""
+        return self.host or self.author
 
     @property
     def feed_url(self) -> str:
@@ -399,6 +405,7 @@ def config_from_mapping(data: Mapping[str, Any], show_dir: Path, text: str = "",
         cover=cover,
         locked=values.get("locked", False),
         link=link,
+        host=values.get("host") or "",
     )
 
 

@@ -8,6 +8,7 @@ comes from an article is HTML-escaped.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from urllib.parse import quote
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from audiogen.show import Show
 
 INDEX_NAME = "index.html"
+FAVICON_NAME = "favicon.png"
+FAVICON_PX = 64
 
 CSS = """
 :root{color-scheme:light dark;--fg:#1d232b;--bg:#fbfaf7;--muted:#5f6b78;--accent:#b8741a;--hl:#fff0c8;--card:#fff}
@@ -33,7 +36,7 @@ h1{font-size:1.6rem;line-height:1.25;margin:.2rem 0}
 ol.episodes{list-style:none;padding:0}
 ol.episodes li{background:var(--card);border-radius:.5rem;padding:.9rem 1rem;margin:.8rem 0}
 ol.episodes h2{font-size:1.15rem;margin:0 0 .2rem}
-audio{width:100%;margin:1rem 0;position:sticky;top:0}
+audio{width:100%;margin:1rem 0;position:sticky;top:0;z-index:1}
 ol.chapters{padding-left:0;list-style:none}
 ol.chapters button{all:unset;cursor:pointer;display:block;padding:.25rem .4rem;border-radius:.3rem}
 ol.chapters button:hover,ol.chapters button:focus-visible{outline:2px solid var(--accent)}
@@ -42,6 +45,7 @@ ol.chapters .current{background:var(--hl)}
 #transcript p{margin:.35rem 0;padding:.2rem .4rem;border-radius:.3rem;cursor:pointer}
 #transcript p.active{background:var(--hl)}
 #transcript .who{font-weight:600;margin-right:.4rem}
+#transcript p.quote{font-style:italic}
 .files a{margin-right:1rem}
 """
 
@@ -63,6 +67,13 @@ PLAYER_JS = """
     e.preventDefault();
     seek(parseFloat(el.getAttribute('data-seek')));
   });
+  // Keep the current line in view below the sticky player (scrollIntoView would put it under it).
+  function reveal(el) {
+    var top = Math.max(0, audio.getBoundingClientRect().bottom) + 8;
+    var r = el.getBoundingClientRect(), bottom = window.innerHeight - 8;
+    if (r.top < top) window.scrollBy(0, r.top - top);
+    else if (r.bottom > bottom) window.scrollBy(0, Math.min(r.bottom - bottom, r.top - top));
+  }
   var current = null, currentChap = null;
   function update() {
     var t = audio.currentTime, found = null, chap = null, i;
@@ -77,7 +88,7 @@ PLAYER_JS = """
       if (current) current.classList.remove('active');
       if (found) {
         found.classList.add('active');
-        if (follow && follow.checked && found.scrollIntoView) found.scrollIntoView({block: 'nearest'});
+        if (follow && follow.checked) reveal(found);
       }
       current = found;
     }
@@ -100,12 +111,14 @@ def h(value: Any) -> str:
     return escape(xml_text(value), quote=True)
 
 
-def _page(title: str, body: str, lang: str, head_extra: str = "") -> str:
+def _page(title: str, body: str, lang: str, head_extra: str = "", up: str = "") -> str:
+    """A page; ``up`` is the relative way back to the show folder (for the favicon)."""
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{h(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{h(title)}</title>\n{head_extra}<style>{CSS}</style>\n</head>\n"
+        f'<title>{h(title)}</title>\n<link rel="icon" type="image/png" href="{up}{FAVICON_NAME}">\n'
+        f"{head_extra}<style>{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -139,8 +152,34 @@ def render_index(show: "Show", episodes: Sequence[FeedEpisode]) -> str:
         f'<p class="files"><a href="feed.xml">Podcast feed (RSS)</a></p>\n'
         f'<ol class="episodes">\n{listing}\n</ol>'
     )
-    head = f'<link rel="alternate" type="application/rss+xml" title="{h(cfg.title)}" href="feed.xml">\n'
-    return _page(cfg.title, body, cfg.language, head)
+    return _page(cfg.title, body, cfg.language, feed_link(show))
+
+
+def favicon_png(cover: Path) -> bytes:
+    """A small PNG of the cover for the browser tab (pages link it, so no /favicon.ico 404)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(cover) as im:
+        im.draft("RGB", (FAVICON_PX * 2, FAVICON_PX * 2))  # JPEG: decode at a fraction of the size
+        small = im.convert("RGB").resize((FAVICON_PX, FAVICON_PX), Image.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def feed_link(show: "Show", up: str = "") -> str:
+    """The <link> that lets a browser or podcast app find the show's feed from any page."""
+    return (f'<link rel="alternate" type="application/rss+xml" title="{h(show.config.title)}" '
+            f'href="{up}feed.xml">\n')
+
+
+_QUOTE = ' class="quote"'
+
+
+def _who(label: str | None) -> str:
+    return f'<span class="who">{h(label)}:</span>' if label else ""
 
 
 def render_episode_page(show: "Show", slug: str, manifest: Mapping[str, Any], ep: FeedEpisode) -> str:
@@ -154,9 +193,9 @@ def render_episode_page(show: "Show", slug: str, manifest: Mapping[str, Any], ep
         for c in transcripts.chapters(manifest)
     )
     cue_items = "\n".join(
-        f'<p data-start="{c.start:.3f}" data-end="{c.end:.3f}" data-seek="{c.start:.3f}">'
-        f'<span class="who">{h(c.speaker)}:</span>{h(c.text)}</p>'
-        for c in transcripts.cues(manifest, cfg.author)
+        f'<p{_QUOTE if c.role == "quote" else ""} data-start="{c.start:.3f}" data-end="{c.end:.3f}" '
+        f'data-seek="{c.start:.3f}">{_who(label)}{h(c.text)}</p>'
+        for c, label in transcripts.labelled(transcripts.cues(manifest, cfg.narrator))
     )
     byline = f" · {h(manifest['author'])}" if manifest.get("author") else ""
     s = quote(slug)
@@ -167,11 +206,13 @@ def render_episode_page(show: "Show", slug: str, manifest: Mapping[str, Any], ep
         f'<div class="meta">Episode {ep.number} · {_date(ep)} · {_duration(ep.duration)}{byline}</div></div></header>\n'
         f'<audio id="player" controls preload="metadata" src="{mp3}"></audio>\n'
         f"<p>{h(ep.description)}</p>\n"
-        f'<p class="files"><a href="{mp3}" download>MP3</a><a href="{s}.vtt">Transcript (VTT)</a>'
-        f'<a href="{s}.srt">Captions (SRT)</a><a href="{s}.chapters.json">Chapters (JSON)</a></p>\n'
+        f'<p class="files"><a href="{mp3}" download>MP3</a><a href="{s}.vtt">Captions (VTT)</a>'
+        f'<a href="{s}.srt">Captions (SRT)</a><a href="{s}.transcript.json">Transcript (JSON)</a>'
+        f'<a href="{s}.chapters.json">Chapters (JSON)</a><a href="{up}feed.xml">Podcast feed (RSS)</a></p>\n'
         f"<h2>Chapters</h2>\n<ol class=\"chapters\">\n{chapter_items}\n</ol>\n"
         f'<h2>Transcript</h2>\n<label class="meta"><input type="checkbox" id="follow" checked> follow playback</label>\n'
         f'<div id="transcript">\n{cue_items}\n</div>\n'
         f"<script>{PLAYER_JS}</script>"
     )
-    return _page(f"{ep.title} · {cfg.title}", body, str(manifest.get("language") or cfg.language))
+    return _page(f"{ep.title} · {cfg.title}", body, str(manifest.get("language") or cfg.language),
+                 feed_link(show, up), up)

@@ -1,27 +1,62 @@
-"""Sidecars from an episode manifest: WebVTT and SRT transcripts, JSON chapters, timestamps.
+"""Sidecars from an episode manifest: captions (WebVTT, SRT), the JSON transcript, JSON chapters.
 
-Pure functions of the manifest dict (see docs/manifest contract): every time comes
-from the rendered segments, so captions and chapters line up with the MP3 exactly.
+Pure functions of the manifest dict: every time comes from the rendered segments (counted
+in samples), so captions and chapters line up with the MP3 exactly.
+
+Two transcripts, for two uses:
+- captions (``captions``, VTT and SRT): subtitle-sized, at most two lines of about 42
+  characters and about 7 seconds each, cut at sentence and then clause boundaries, each
+  sentence timed from its own clip when the segment was spoken sentence by sentence;
+- the paragraph-level transcript (``to_json_transcript``, Podcasting 2.0 JSON, and the
+  site): one segment per script line, with its speaker, start and end.
+
+Speakers: the narrator is the show's host; a quotation carries the speaker the script
+names, or no name at all (never a made-up "Quote"); visible labels appear only where the
+speaker changes.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 JSON_CHAPTERS_VERSION = "1.2.0"
-QUOTE_SPEAKER = "Quote"
+JSON_TRANSCRIPT_VERSION = "1.0.0"
+NARRATOR = "Narrator"  # the narrator's name when there is no show (and so no host)
+
+CAPTION_LINE_CHARS = 42
+CAPTION_LINES = 2
+CAPTION_MAX_SECONDS = 7.0
 
 
 @dataclass(frozen=True)
 class Cue:
+    """One script line as spoken: its speaker ("" for an unnamed quotation) and text."""
+
     start: float
     end: float
     speaker: str
     text: str
     role: str
+    parts: tuple[tuple[float, float], ...] = ()  # each sentence clip, when spoken sentence by sentence
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One subtitle: one or two short lines; ``label`` is set where the speaker changes."""
+
+    start: float
+    end: float
+    speaker: str
+    lines: tuple[str, ...]
+    label: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
 
 
 @dataclass(frozen=True)
@@ -55,10 +90,32 @@ def _duration(manifest: Mapping[str, Any]) -> float:
     return d if math.isfinite(d) and d > 0 else 0.0
 
 
-def cues(manifest: Mapping[str, Any], narrator: str = "Narrator") -> list[Cue]:
-    """The manifest's cues, cleaned, clamped to the episode, sorted, empty ones dropped."""
+def _parts(raw: Any, start: float, end: float) -> tuple[tuple[float, float], ...]:
+    """Sentence spans of a cue, kept only when they are sane (inside the cue, in order)."""
+    if not isinstance(raw, (list, tuple)) or len(raw) < 2:
+        return ()
+    out = []
+    last = start
+    for item in raw:
+        try:
+            a, b = (float(x) for x in item)
+        except (TypeError, ValueError):
+            return ()
+        if not (math.isfinite(a) and math.isfinite(b)) or a < last - 0.002 or b < a or b > end + 0.002:
+            return ()
+        out.append((max(a, start), min(b, end)))
+        last = b
+    return tuple(out)
+
+
+def cues(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> list[Cue]:
+    """The manifest's cues, cleaned, clamped to the episode, sorted, empty ones dropped.
+
+    The narrator (and the titles it reads) speak as ``narrator``; a quotation speaks as
+    the speaker the script names, or as "" when it names none.
+    """
     duration = _duration(manifest)
-    narrator = clean_text(narrator) or "Narrator"
+    narrator = clean_text(narrator) or NARRATOR
     out = []
     for raw in manifest.get("cues") or []:
         if not isinstance(raw, Mapping):
@@ -69,13 +126,20 @@ def cues(manifest: Mapping[str, Any], narrator: str = "Narrator") -> list[Cue]:
         start = _time(raw.get("start"), duration)
         end = max(start, _time(raw.get("end"), duration))
         role = str(raw.get("role") or "narrator")
-        if role == "quote":
-            speaker = clean_text(raw.get("speaker")) or QUOTE_SPEAKER
-        else:
-            speaker = narrator
-        out.append(Cue(start, end, speaker, text, role))
+        speaker = clean_text(raw.get("speaker")) if role == "quote" else narrator
+        out.append(Cue(start, end, speaker, text, role, _parts(raw.get("parts"), start, end)))
     out.sort(key=lambda c: (c.start, c.end))
     return out
+
+
+def labelled(items: list[Cue]) -> Iterator[tuple[Cue, str | None]]:
+    """Each cue with the speaker label to show before it: only where the speaker changes,
+    and never for an unnamed quotation."""
+    previous: str | None = None
+    for cue in items:
+        label = cue.speaker if cue.speaker and cue.speaker != previous else None
+        previous = cue.speaker
+        yield cue, label
 
 
 def chapters(manifest: Mapping[str, Any]) -> list[Chapter]:
@@ -133,28 +197,152 @@ def clock(seconds: float, hours: bool = False) -> str:
 # --- sidecars -------------------------------------------------------------------------
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"”’»)\]]*\s+(?=\S)")
+_CLAUSE_END = re.compile(r"[,;:)\]”’»]$|^[—–-]$")  # a word after which a caption may end
+
+
+def sentences(text: str) -> list[str]:
+    """Split written text at sentence ends (punctuation, then space)."""
+    return [p.strip() for p in _SENTENCE_END.split(text) if p.strip()] or [text]
+
+
+def caption_lines(text: str, width: int = CAPTION_LINE_CHARS) -> list[str]:
+    """``text`` as one line, or as few balanced lines of at most ``width`` characters."""
+    if len(text) <= width:
+        return [text]
+    best = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    for w in range(max(1, math.ceil(len(text) / len(best))), width):  # narrowest with as few lines
+        lines = textwrap.wrap(text, w, break_long_words=False, break_on_hyphens=False)
+        if len(lines) <= len(best) and all(len(x) <= width for x in lines):
+            return lines
+    return best
+
+
+def _fits(text: str, max_chars: int) -> bool:
+    return len(text) <= max_chars and len(caption_lines(text)) <= CAPTION_LINES
+
+
+def _split_sentence(text: str, max_chars: int, reserve: int = 0) -> list[str]:
+    """Cut one sentence into caption-sized pieces, at a clause boundary where one is near.
+
+    ``reserve`` characters are kept free in the first piece (for a speaker label).
+    """
+    words = text.split()
+    pieces: list[str] = []
+    cur: list[str] = []
+    for w in words:
+        room = max_chars - (reserve if not pieces else 0)
+        cand = " ".join(cur + [w])
+        if not cur or _fits((" " * (reserve if not pieces else 0)) + cand, room + (reserve if not pieces else 0)):
+            cur.append(w)
+            continue
+        # Break after the last clause boundary in the back two thirds of the piece, else here.
+        cut = len(cur)
+        for j in range(len(cur) - 1, max(0, len(cur) // 3) - 1, -1):
+            if _CLAUSE_END.search(cur[j]) or (j + 1 < len(cur) and cur[j + 1] in ("—", "–")):
+                cut = j + 1
+                break
+        pieces.append(" ".join(cur[:cut]))
+        cur = cur[cut:] + [w]
+    if cur:
+        pieces.append(" ".join(cur))
+    # A short orphan at the end joins the piece before it when both fit.
+    if len(pieces) >= 2 and len(pieces[-1]) < 12 and _fits(pieces[-2] + " " + pieces[-1], max_chars):
+        pieces[-2:] = [pieces[-2] + " " + pieces[-1]]
+    return pieces
+
+
+def _spread(spans: tuple[tuple[float, float], ...], a: float, b: float) -> tuple[float, float]:
+    """Times of the fractions ``a`` and ``b`` of the voiced length of ``spans`` (gaps skipped)."""
+    total = sum(e - s for s, e in spans) or 1e-9
+
+    def at(f: float) -> float:
+        left = f * total
+        for s, e in spans:
+            if left <= (e - s) + 1e-12:
+                return s + left
+            left -= e - s
+        return spans[-1][1]
+
+    return at(a), at(b)
+
+
+def _cue_captions(cue: Cue, label: str | None) -> list[Caption]:
+    """The captions of one cue: its sentences (timed from their clips when the count matches),
+    each cut into pieces timed by their share of the sentence's characters."""
+    spans = cue.parts or ((cue.start, cue.end),)
+    sents = sentences(cue.text)
+    if len(sents) == len(spans):
+        timed = list(zip(sents, spans))
+    else:  # times by character share over the voiced spans
+        total = sum(len(x) for x in sents)
+        timed, pos = [], 0
+        for x in sents:
+            timed.append((x, _spread(spans, pos / total, (pos + len(x)) / total)))
+            pos += len(x)
+    out: list[Caption] = []
+    for sent, (t0, t1) in timed:
+        seconds = max(t1 - t0, 1e-3)
+        by_time = int(CAPTION_MAX_SECONDS * len(sent) / seconds)  # characters spoken in 7 s
+        max_chars = max(12, min(CAPTION_LINE_CHARS * CAPTION_LINES, by_time))
+        reserve = len(label) + 2 if label and not out else 0
+        pieces = _split_sentence(sent, max_chars, reserve)
+        total = sum(len(p) for p in pieces)
+        pos = 0
+        for piece in pieces:
+            a = t0 + seconds * pos / total
+            pos += len(piece)
+            b = t0 + seconds * pos / total
+            first = label if not out else None
+            shown = f"{first}: {piece}" if first else piece
+            out.append(Caption(round(a, 3), round(b, 3), cue.speaker, tuple(caption_lines(shown)), first))
+    return out
+
+
+def captions(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> list[Caption]:
+    """Subtitle-sized captions of the whole episode; the first caption after a change of
+    speaker starts with the speaker's name (``label``)."""
+    out: list[Caption] = []
+    for cue, label in labelled(cues(manifest, narrator)):
+        out.extend(_cue_captions(cue, label))
+    return out
+
+
 def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_vtt(manifest: Mapping[str, Any], narrator: str = "Narrator") -> str:
-    """WebVTT with one cue per rendered segment and a ``<v Speaker>`` voice span."""
+def to_vtt(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> str:
+    """WebVTT captions; each cue's voice span ``<v Speaker>`` names who speaks (none for an
+    unnamed quotation), so the text itself carries no label."""
     lines = ["WEBVTT", ""]
-    for i, cue in enumerate(cues(manifest, narrator), 1):
+    for i, cap in enumerate(captions(manifest, narrator), 1):
+        body = cap.lines if not cap.label else tuple(caption_lines(cap.text[len(cap.label) + 2:]))
+        text = "\n".join(_vtt_escape(x) for x in body)
         lines.append(str(i))
-        lines.append(f"{vtt_time(cue.start)} --> {vtt_time(cue.end)}")
-        lines.append(f"<v {_vtt_escape(cue.speaker)}>{_vtt_escape(cue.text)}</v>")
+        lines.append(f"{vtt_time(cap.start)} --> {vtt_time(cap.end)}")
+        lines.append(f"<v {_vtt_escape(cap.speaker)}>{text}</v>" if cap.speaker else text)
         lines.append("")
     return "\n".join(lines)
 
 
-def to_srt(manifest: Mapping[str, Any], narrator: str = "Narrator") -> str:
-    """SubRip captions; quotes are prefixed with their speaker since SRT has no voices."""
+def to_srt(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> str:
+    """SubRip captions; SRT has no voices, so a caption starts with ``Speaker:`` where the speaker changes."""
     blocks = []
-    for i, cue in enumerate(cues(manifest, narrator), 1):
-        text = f"{cue.speaker}: {cue.text}" if cue.role == "quote" else cue.text
-        blocks.append(f"{i}\n{srt_time(cue.start)} --> {srt_time(cue.end)}\n{text}\n")
+    for i, cap in enumerate(captions(manifest, narrator), 1):
+        blocks.append(f"{i}\n{srt_time(cap.start)} --> {srt_time(cap.end)}\n" + "\n".join(cap.lines) + "\n")
     return "\n".join(blocks)
+
+
+def to_json_transcript(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> dict[str, Any]:
+    """The paragraph-level transcript as Podcasting 2.0 JSON: one segment per script line with
+    ``speaker`` (left out for an unnamed quotation), ``startTime``, ``endTime`` and ``body``."""
+    segments = []
+    for cue in cues(manifest, narrator):
+        seg: dict[str, Any] = {"speaker": cue.speaker} if cue.speaker else {}
+        seg.update(startTime=round(cue.start, 3), endTime=round(cue.end, 3), body=cue.text)
+        segments.append(seg)
+    return {"version": JSON_TRANSCRIPT_VERSION, "segments": segments}
 
 
 def to_json_chapters(manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -201,7 +201,10 @@ def test_namespaced_tags_and_dates(show: Path) -> None:
         assert tr == {
             "text/vtt": f"https://pod.example.org/tides/episodes/{slug}/{slug}.vtt",
             "application/x-subrip": f"https://pod.example.org/tides/episodes/{slug}/{slug}.srt",
+            "application/json": f"https://pod.example.org/tides/episodes/{slug}/{slug}.transcript.json",
         }
+        rels = {t.get("type"): t.get("rel") for t in item.findall("podcast:transcript", NS)}
+        assert rels == {"text/vtt": "captions", "application/x-subrip": "captions", "application/json": None}
         chap = item.find("podcast:chapters", NS)
         assert chap.get("type") == "application/json+chapters"
         assert chap.get("url").endswith(f"/{slug}.chapters.json")
@@ -333,3 +336,21 @@ def test_files_linked_from_outside_the_show_are_left_out(tmp_path: Path) -> None
     assert {s for s, _ in res.skipped} == {"linked", "away"}
     feed = (show / "feed.xml").read_bytes()
     assert b"linked" not in feed and b"away" not in feed
+
+
+def test_descriptions_html_list_and_plain_breaks_that_survive(show: Path) -> None:
+    import feedparser
+    from lxml import html as lhtml
+
+    item = etree.parse(str(show / "feed.xml")).getroot().find("channel/item")
+    rich = lhtml.fragment_fromstring(item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded"), create_parent="div")
+    assert [li.text for li in rich.xpath("ul/li")] == ["00:00 Intro", "00:01 The moon's pull", "00:02 Outro"]
+    assert "moon pulls the sea" in rich.xpath("p")[0].text
+    plain = item.findtext("description")
+    # One timestamp per line (Spotify), and still readable where a client drops the newlines (castero).
+    assert "\n00:01 The moon's pull \n" in plain
+    assert "Chapters:" in plain.splitlines()[-4]
+    squashed = plain.replace("\n", "")
+    assert "read aloud. Chapters: 00:00 Intro 00:01 The moon's pull 00:02 Outro" in squashed
+    d = feedparser.parse((show / "feed.xml").read_bytes())
+    assert "00:00 Intro" in d.entries[0].summary

@@ -21,6 +21,7 @@ from test_feed import add_episode, make_show, mp3_duration  # noqa: E402
 
 from audiogen.cli_publish import feed_cmd, init_cmd  # noqa: E402
 from audiogen.errors import ConfigError  # noqa: E402
+from audiogen.publish import rebuild  # noqa: E402
 from audiogen.serve import make_server  # noqa: E402
 
 EVIL = "<script>alert(1)</script>"
@@ -75,6 +76,34 @@ def test_episode_page_player_chapters_and_transcript(show: Path) -> None:
         assert (page.parent / url).resolve().exists(), url
 
 
+def test_episode_page_links_feed_favicon_and_labels_speakers_on_change(show: Path) -> None:
+    page = show / "episodes/tide/index.html"
+    doc = lhtml.fromstring(page.read_text())
+    (alt,) = doc.xpath("//head/link[@rel='alternate']")
+    assert alt.get("type") == "application/rss+xml" and (page.parent / alt.get("href")).resolve() == show / "feed.xml"
+    (icon,) = doc.xpath("//head/link[@rel='icon']")
+    assert (page.parent / icon.get("href")).resolve() == show / "favicon.png"
+    from PIL import Image
+
+    with Image.open(show / "favicon.png") as im:
+        assert im.format == "PNG" and im.size == (64, 64)
+    # The manifest has title (narrator), narrator, quote by Ana Ruiz: the narrator is labelled once,
+    # with the show's host name, and the quotation with its speaker.
+    labels = [p.xpath("string(span[@class='who'])") for p in doc.xpath("//div[@id='transcript']/p")]
+    assert labels == ["Harbour Desk:", "", "Ana Ruiz:"]
+    assert "Quote" not in page.read_text()
+    # The host can be named apart from the author.
+    cfg = (show / "podcast.toml").read_text().replace('locked = true', 'locked = true\nhost = "Sam Reed"')
+    (show / "podcast.toml").write_text(cfg)
+    rebuild(show)
+    doc = lhtml.fromstring(page.read_text())
+    assert doc.xpath("string(//div[@id='transcript']/p[1]/span)") == "Sam Reed:"
+    vtt = (page.parent / "tide.vtt").read_text()
+    assert "<v Sam Reed>" in vtt and "Harbour Desk" not in vtt
+    segs = json.loads((page.parent / "tide.transcript.json").read_text())["segments"]
+    assert [s.get("speaker") for s in segs] == ["Sam Reed", "Sam Reed", "Ana Ruiz"]
+
+
 def test_cli_feed_and_init(show: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     r = runner.invoke(feed_cmd, [str(show), "--json"])
@@ -97,12 +126,18 @@ def test_cli_feed_and_init(show: Path, tmp_path: Path) -> None:
 # --- a real browser -----------------------------------------------------------------------
 
 
-def _chromium() -> str | None:
+def _chromium() -> str:
+    """Chromium's path. CI installs Debian's chromium (.ci/run): a browser test that skips is no test."""
     for name in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
         if path:
             return path
-    return None
+    pytest.fail("chromium is not installed (apt-get install chromium); the site is tested in a real browser")
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-extensions", "--mute-audio", "--autoplay-policy=no-user-gesture-required"]
 
 
 class Cdp:
@@ -118,9 +153,7 @@ class Cdp:
             os.dup2(self._from_chrome_w, 4)
 
         self.proc = subprocess.Popen(
-            [exe, "--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--mute-audio",
-             "--no-first-run", "--disable-extensions", "--autoplay-policy=no-user-gesture-required",
-             f"--user-data-dir={profile}", "about:blank"],
+            [exe, "--remote-debugging-pipe", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             preexec_fn=fds, pass_fds=(3, 4, self._to_chrome_r, self._from_chrome_w),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -196,33 +229,99 @@ new Promise((resolve) => {
 """
 
 
-def test_browser_plays_and_seeks_by_chapter(tmp_path: Path) -> None:
-    exe = _chromium()
-    if exe is None:
-        pytest.skip("chromium is not installed")
-    show = make_show(tmp_path)
-    add_episode(show, "tide")
+FOLLOW = """
+new Promise((resolve) => {
+  const fail = setTimeout(() => resolve({error: 'timeout'}), 12000);
+  const start = () => {
+  const a = document.getElementById('player');
+  const lines = document.querySelectorAll('#transcript p');
+  const seen = [];
+  const check = (i) => {
+    const r = lines[i].getBoundingClientRect(), p = a.getBoundingClientRect();
+    seen.push({i, top: r.top, bottom: r.bottom, playerBottom: p.bottom, height: innerHeight,
+               active: lines[i].classList.contains('active')});
+  };
+  const seekTo = (i, then) => {
+    a.addEventListener('seeked', () => setTimeout(() => { check(i); then(); }, 50), {once: true});
+    a.currentTime = parseFloat(lines[i].getAttribute('data-start')) + 0.01;
+  };
+  const go = () => {
+    window.scrollTo(0, 0);
+    // Down to a line far below the fold, then (scrolled to the bottom) up to one above it.
+    seekTo(lines.length - 3, () => {
+      window.scrollTo(0, document.body.scrollHeight);
+      seekTo(Math.floor(lines.length / 2), () => { clearTimeout(fail); resolve({seen}); });
+    });
+  };
+  if (a.readyState >= 1) go(); else a.addEventListener('loadedmetadata', go, {once: true});
+  };
+  if (document.readyState === 'complete') start(); else window.addEventListener('load', start);
+})
+"""
+
+PAGE_FACTS = """
+(async () => {
+  if (document.readyState !== 'complete') await new Promise((r) => window.addEventListener('load', r));
+  const icon = document.querySelector('link[rel=icon]').href;
+  const alt = document.querySelector('link[rel=alternate][type="application/rss+xml"]').href;
+  const [i, f] = await Promise.all([fetch(icon), fetch(alt)]);
+  return {icon: i.status, feed: f.status, feedType: f.headers.get('content-type')};
+})()
+"""
+
+
+def _browse(tmp_path: Path, show: Path, path: str, *probes: str, viewport: tuple[int, int] = (800, 600)):
+    """Open ``path`` of the served show in headless Chromium, run each probe; return their values
+    and the HTTP status of every request the page made."""
     server = make_server(show, port=0, quiet=True)
+    statuses: list[tuple[str, int]] = []
+    handler = server.RequestHandlerClass
+    handler.log_request = lambda self, code="-", size="-": statuses.append((self.path, int(code)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     cdp = None
     try:
-        try:
-            cdp = Cdp(exe, tmp_path / "profile")
-            target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        except (OSError, RuntimeError, TimeoutError) as exc:
-            pytest.skip(f"chromium did not start headless: {exc}")
+        cdp = Cdp(_chromium(), tmp_path / "profile")
+        target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        cdp.call("Emulation.setDeviceMetricsOverride",
+                 {"width": viewport[0], "height": viewport[1], "deviceScaleFactor": 1, "mobile": False}, session)
         port = server.server_address[1]
-        cdp.call("Page.navigate", {"url": f"http://127.0.0.1:{port}/episodes/tide/"}, session)
-        out = cdp.call("Runtime.evaluate", {"expression": PROBE, "awaitPromise": True, "returnByValue": True},
-                       session, timeout=30)["result"]["value"]
+        cdp.call("Page.enable", {}, session)
+        cdp.call("Page.navigate", {"url": f"http://127.0.0.1:{port}{path}"}, session)
+        out = [cdp.call("Runtime.evaluate", {"expression": p, "awaitPromise": True, "returnByValue": True},
+                        session, timeout=30)["result"]["value"] for p in probes]
+        time.sleep(0.3)  # let the page's own late requests (the favicon) finish
     finally:
         if cdp is not None:
             cdp.close()
         server.shutdown()
         server.server_close()
+    return out, statuses
+
+
+def test_browser_plays_and_seeks_by_chapter(tmp_path: Path) -> None:
+    show = make_show(tmp_path)
+    add_episode(show, "tide")
+    (out, facts), statuses = _browse(tmp_path, show, "/episodes/tide/", PROBE, PAGE_FACTS)
     assert "error" not in out, out
     assert out["duration"] == pytest.approx(mp3_duration(show / "episodes/tide/tide.mp3"), abs=0.1)
     assert out["time"] == pytest.approx(1.0, abs=0.3)  # the second chapter starts at 1.0 s
     assert out["active"].endswith("The sea rises twice a day.")
     assert "The moon's pull" in out["chapter"]
+    assert facts == {"icon": 200, "feed": 200, "feedType": "application/rss+xml; charset=utf-8"}
+    assert statuses and all(code in (200, 206, 304) for _, code in statuses), statuses  # no 404, no favicon.ico
+    assert not any(p == "/favicon.ico" for p, _ in statuses)
+
+
+def test_browser_follow_playback_keeps_the_line_below_the_player(tmp_path: Path) -> None:
+    show = make_show(tmp_path)
+    n = 60
+    cues = [{"start": i * 0.5, "end": i * 0.5 + 0.45, "role": "narrator", "speaker": None,
+             "text": f"Line {i}: the tide comes in over the flats and goes out again, twice a day."} for i in range(n)]
+    add_episode(show, "long", seconds=31.0, cues=cues)
+    (out,), _ = _browse(tmp_path, show, "/episodes/long/", FOLLOW)
+    assert isinstance(out, dict) and "seen" in out, out
+    for s in out["seen"]:
+        assert s["active"], s
+        # Below the sticky player (not under it) and inside the window.
+        assert s["top"] >= s["playerBottom"] - 1 and s["bottom"] <= s["height"] + 1, out["seen"]

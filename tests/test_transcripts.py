@@ -30,8 +30,10 @@ def _secs(h: str, m: str, s: str, ms: str) -> float:
     return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
 
 
-def parse_vtt(text: str) -> list[tuple[float, float, str, str]]:
-    """A strict little WebVTT reader: header, cue timings, one ``<v Speaker>`` span per cue."""
+def parse_vtt(text: str) -> list[tuple[float, float, str | None, str]]:
+    """A strict little WebVTT reader: header, cue timings, at most one ``<v Speaker>`` span per cue.
+
+    Returns (start, end, speaker or None, text with its line breaks)."""
     blocks = text.split("\n\n")
     assert blocks[0] == "WEBVTT"
     out = []
@@ -43,13 +45,13 @@ def parse_vtt(text: str) -> list[tuple[float, float, str, str]]:
         assert m, lines[0]
         start, end = _secs(*m.groups()[:4]), _secs(*m.groups()[4:])
         assert end >= start
-        (payload,) = lines[1:]
-        assert "-->" not in payload
-        v = re.fullmatch(r"<v ([^>]+)>(.*)</v>", payload)
-        assert v, payload
-        assert "<" not in v.group(2)
+        payload = "\n".join(lines[1:])
+        assert "-->" not in payload and 1 <= len(lines[1:]) <= 2
+        v = re.fullmatch(r"<v ([^>]+)>(.*)</v>", payload, re.S)
+        speaker, body = (v.group(1), v.group(2)) if v else (None, payload)
+        assert "<" not in body
         unescape = lambda s: s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")  # noqa: E731
-        out.append((start, end, unescape(v.group(1)), unescape(v.group(2))))
+        out.append((start, end, unescape(speaker) if speaker else None, unescape(body)))
     return out
 
 
@@ -59,7 +61,7 @@ def test_vtt_has_exact_times_and_voices() -> None:
         (0.5, 4.0, "Harbour Desk", "Where the River Bends"),
         (6.3, 9.87, "Harbour Desk", "The ferry left at dawn."),
         (10.0, 13.25, "Maria Lopez", "We <never> wait & see."),
-        (13.5, 15.0, "Quote", "Nobody --> knows."),
+        (13.5, 15.0, None, "Nobody --> knows."),  # a quotation with no named speaker: no voice, never "Quote"
     ]
 
 
@@ -67,8 +69,69 @@ def test_srt_numbering_times_and_speakers() -> None:
     srt = tr.to_srt(MANIFEST, narrator="Harbour Desk")
     blocks = srt.strip().split("\n\n")
     assert len(blocks) == 4
+    # A label only where the speaker changes: the narrator's second line has none.
+    assert blocks[0] == "1\n00:00:00,500 --> 00:00:04,000\nHarbour Desk: Where the River Bends"
     assert blocks[1] == "2\n00:00:06,300 --> 00:00:09,870\nThe ferry left at dawn."
     assert blocks[2] == "3\n00:00:10,000 --> 00:00:13,250\nMaria Lopez: We <never> wait & see."
+    assert blocks[3] == "4\n00:00:13,500 --> 00:00:15,000\nNobody --> knows."
+    assert "Quote" not in srt
+
+
+LONG = ("Passengers drink coffee on the upper deck while gulls follow the wake, and the captain, who has "
+        "sailed this route for thirty-one years, checks the wind gauge twice before she lets the ramp go "
+        "down. It is calm today. Nobody on board seems to mind the cold, although the forecast promised "
+        "snow by noon; the children are already at the rail, counting the buoys as they pass.")
+
+
+def _long_manifest(parts: list | None) -> dict:
+    cue = {"start": 2.0, "end": 32.0, "role": "narrator", "speaker": None, "text": LONG}
+    if parts is not None:
+        cue["parts"] = parts
+    return {"duration": 40.0, "chapters": [], "cues": [cue,
+            {"start": 33.0, "end": 36.0, "role": "quote", "speaker": "Rosa Delgado", "text": "We never cancel."}]}
+
+
+def test_captions_are_subtitle_sized_and_cut_at_clauses() -> None:
+    # Three sentence clips, as the renderer records them (with the pauses between them).
+    parts = [[2.0, 17.0], [17.4, 19.0], [19.4, 32.0]]
+    caps = tr.captions(_long_manifest(parts), "Harbour Desk")
+    body = [c for c in caps if c.speaker == "Harbour Desk"]
+    assert len(body) >= 5
+    for c in caps:
+        assert 1 <= len(c.lines) <= 2 and all(len(x) <= 42 for x in c.lines), c
+        assert 0 < c.end - c.start <= 7.0 + 1e-6, c
+    # Whole words, nothing lost, in order.
+    assert " ".join(c.text for c in body).removeprefix("Harbour Desk: ") == LONG
+    # Sentences start and end with their clips: times from the samples, not spread evenly.
+    calm = next(c for c in body if c.text == "It is calm today.")
+    assert (calm.start, calm.end) == (17.4, 19.0)
+    assert any(c.end == 17.0 and c.text.endswith("down.") for c in body)
+    # Pieces end at clause boundaries where there is one.
+    ends = [c.text[-1] for c in body]
+    assert sum(e in ",;." for e in ends) >= len(ends) - 1, [c.text for c in body]
+    # The label sits only on the first caption of each speaker.
+    assert [c.label for c in caps if c.label] == ["Harbour Desk", "Rosa Delgado"]
+    vtt = parse_vtt(tr.to_vtt(_long_manifest(parts), "Harbour Desk"))
+    assert len(vtt) == len(caps) and all(s in ("Harbour Desk", "Rosa Delgado") for _, _, s, _ in vtt)
+    assert max(len(x) for *_, t in vtt for x in t.split("\n")) <= 42
+
+
+def test_captions_without_sentence_clips_share_the_time_by_characters() -> None:
+    caps = tr.captions(_long_manifest(None), "Host")
+    assert all(c.end - c.start <= 7.0 + 1e-6 and len(c.lines) <= 2 for c in caps)
+    assert caps[0].start == 2.0 and [c for c in caps if c.speaker == "Host"][-1].end == 32.0
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(caps, caps[1:]))
+
+
+def test_json_transcript_is_paragraph_level_with_speakers() -> None:
+    data = json.loads(json.dumps(tr.to_json_transcript(MANIFEST, "Harbour Desk")))
+    assert data["version"] == "1.0.0"
+    assert data["segments"] == [
+        {"speaker": "Harbour Desk", "startTime": 0.5, "endTime": 4.0, "body": "Where the River Bends"},
+        {"speaker": "Harbour Desk", "startTime": 6.3, "endTime": 9.87, "body": "The ferry left at dawn."},
+        {"speaker": "Maria Lopez", "startTime": 10.0, "endTime": 13.25, "body": "We <never> wait & see."},
+        {"startTime": 13.5, "endTime": 15.0, "body": "Nobody --> knows."},
+    ]
 
 
 def test_json_chapters_1_2() -> None:
