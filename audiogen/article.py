@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from audiogen.errors import InputError, NoArticleError
+from audiogen.language import SAMPLE_CHARS, choose_language
 
 FORMATS = ("txt", "md", "html")
 _EXTENSIONS = {
@@ -212,20 +213,24 @@ def read_article_bytes(path: str | Path) -> bytes:
     return data
 
 
-def article_from_bytes(data: bytes, source: str = "-") -> Article:
-    """Parse an article's bytes; ``source`` (its path, or "-") names it and its extension picks the format."""
+def article_from_bytes(data: bytes, source: str = "-", language: str | None = None) -> Article:
+    """Parse an article's bytes; ``source`` (its path, or "-") names it and its extension picks the format.
+
+    ``language`` forces the article's language (``--language``); otherwise it is the
+    declared one checked against the text, or the detected one (audiogen.language).
+    """
     name = "standard input" if source == "-" else source
     if not data:
         raise InputError(f"{name} is empty; give an article with some text")
     if len(data) > MAX_ARTICLE_BYTES:
         raise _too_big(name)
     fmt = None if source == "-" else _EXTENSIONS.get(Path(source).suffix.lower())
-    return parse_article(decode_bytes(data, name), fmt=fmt, source=source)
+    return parse_article(decode_bytes(data, name), fmt=fmt, source=source, language=language)
 
 
-def load_article(path: str | Path) -> Article:
+def load_article(path: str | Path, language: str | None = None) -> Article:
     """Read an article file ("-" = standard input) and parse it by extension or content."""
-    return article_from_bytes(read_article_bytes(path), str(path))
+    return article_from_bytes(read_article_bytes(path), str(path), language)
 
 
 def sniff_format(text: str) -> str:
@@ -240,7 +245,8 @@ def sniff_format(text: str) -> str:
     return "txt"
 
 
-def parse_article(text: str, fmt: str | None = None, source: str | None = None) -> Article:
+def parse_article(text: str, fmt: str | None = None, source: str | None = None,
+                  language: str | None = None) -> Article:
     """Parse article text; ``fmt`` is "txt", "md", "html" or None to use the source's extension or sniff."""
     name = source if source and source != "-" else ("standard input" if source == "-" else "the article")
     if fmt is not None and fmt not in FORMATS:
@@ -260,10 +266,10 @@ def parse_article(text: str, fmt: str | None = None, source: str | None = None) 
         meta, items = _parse_markdown(text)
     else:
         meta, items = _parse_txt(text)
-    return _assemble(meta, items, name, source)
+    return _assemble(meta, items, name, source, language)
 
 
-def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> Article:
+def _assemble(meta: dict, items: list[Item], name: str, source: str | None, language: str | None = None) -> Article:
     """Drop boilerplate, group items under headings and validate the result."""
     items = [(k, _collapse(t)) for k, t in items]
     items = [(k, t) for k, t in items if t]
@@ -315,7 +321,7 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None) -> A
         sections=tuple(sections),
         author=_collapse(meta.get("author") or "") or None,
         date=meta.get("date") or None,
-        language=_language_tag(meta.get("language")),
+        language=choose_language(_body_sample(items), meta.get("language"), language).language,
         source=source,
     )
 
@@ -397,16 +403,17 @@ def _clean_head(items: list[Item], meta: dict) -> list[Item]:
     return out
 
 
-def _language_tag(value: str | None) -> str:
-    """A BCP 47 tag in its usual case ("en", "en-GB"); "en" when unknown or malformed."""
-    match = re.match(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?", value or "")
-    if not match:
-        return "en"
-    lang, region = match.group(1).lower(), match.group(2)
-    if region:
-        region = region.upper() if len(region) == 2 else region.title() if len(region) == 4 else region
-        return f"{lang}-{region}"
-    return lang
+def _body_sample(items: list[Item]) -> str:
+    """The first few thousand characters of body text: what language detection reads."""
+    out: list[str] = []
+    size = 0
+    for kind, text in items:
+        if kind != "h":
+            out.append(text)
+            size += len(text)
+            if size >= SAMPLE_CHARS:
+                break
+    return " ".join(out)
 
 
 def _too_long_for_title(line: str) -> bool:

@@ -75,10 +75,29 @@ def _render_and_report(source, opts: dict[str, Any], show, settings) -> None:
     click.echo(str(episode.mp3))
 
 
+def _check_language(ctx, param, value):
+    if value is None:
+        return None
+    from audiogen.language import normalize_tag
+
+    tag = normalize_tag(value)
+    if tag is None or len(value.strip()) > 35:
+        raise click.BadParameter(f"{value!r} is not a language code such as de, fr or pt-BR")
+    return tag
+
+
+def _language_option(f):
+    return click.option(
+        "--language", "language", default=None, metavar="CODE", callback=_check_language,
+        help="The article's language (de, fr, pt-BR...). Default: what the article declares, "
+             "checked against its text, else detected from the text.")(f)
+
+
 @cli.command()
 @click.argument("article", type=click.Path(allow_dash=True, path_type=str))
+@_language_option
 @render_options
-def episode(article: str, **opts: Any) -> None:
+def episode(article: str, language: str | None = None, **opts: Any) -> None:
     """Turn ARTICLE (.txt, .md, .html, or - for stdin) into an MP3 episode.
 
     Prints the MP3's path as the last line (or one JSON object with --json).
@@ -86,7 +105,7 @@ def episode(article: str, **opts: Any) -> None:
     from audiogen import pipeline
 
     show, settings = resolve(opts)
-    _render_and_report(pipeline.load_source(article, settings=settings), opts, show, settings)
+    _render_and_report(pipeline.load_source(article, settings=settings, language=language), opts, show, settings)
 
 
 @cli.command()
@@ -97,14 +116,15 @@ def episode(article: str, **opts: Any) -> None:
               help="Pronunciation lexicon applied to the spoken forms.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the script to this file instead of stdout.")
-def script(article: str, fmt: str, lexicon: Path | None, output: Path | None) -> None:
+@_language_option
+def script(article: str, fmt: str, lexicon: Path | None, output: Path | None, language: str | None = None) -> None:
     """Print the narration script for ARTICLE (edit it, then 'audiogen render')."""
     from audiogen import pipeline
     from audiogen.fsutil import atomic_write_text
     from audiogen.script import dumps_json, format_text
 
     _, settings = pipeline.resolve_settings(overrides={"lexicon": lexicon})
-    s = pipeline.load_source(article, settings=settings).script
+    s = pipeline.load_source(article, settings=settings, language=language).script
     text = dumps_json(s) if fmt == "json" else format_text(s)
     if output is not None:
         atomic_write_text(output, text)

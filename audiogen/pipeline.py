@@ -81,11 +81,12 @@ def _read_script_bytes(source: str) -> bytes:
 
 
 def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSettings | None = None,
-                lexicon: Lexicon | None = None, data: bytes | None = None) -> Source:
+                lexicon: Lexicon | None = None, data: bytes | None = None, language: str | None = None) -> Source:
     """Read ``source`` once ("-" = stdin; or its ``data`` when already fetched) and build its Script.
 
     ``kind`` is "article" (.txt/.md/.html, parsed and normalized for speech with the
     lexicon, loaded from ``settings.lexicon`` unless given) or "script" (an edited script).
+    ``language`` forces an article's language; by default it is declared or detected.
     """
     name = str(source)
     origin = name if name == "-" or data is not None else str(Path(name).resolve())
@@ -97,7 +98,7 @@ def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSett
         data = read_article_bytes(name) if data is None else data
         if lexicon is None and settings is not None and settings.lexicon is not None:
             lexicon = load_lexicon(settings.lexicon)
-        script = build_script(article_from_bytes(data, name), lexicon)
+        script = build_script(article_from_bytes(data, name, language), lexicon)
     else:
         raise ValueError(f"unknown source kind {kind!r}")
     return Source(script, hashlib.sha256(data).hexdigest(), origin, kind)

@@ -1206,6 +1206,18 @@ def normalize(text: str, lexicon: Lexicon | None = None, language: str = "en") -
 
 def _normalize_rules(text: str, language: str = "en") -> str:
     """The built-in rules without the safety net (tests fuzz this directly)."""
+    if not _is_english(language):
+        from audiogen.speech_intl import pre_cleanup
+
+        text = pre_cleanup(text, language)
     text = _cleanup(text)
-    text = _english(text) if _is_english(language) else _neutral(text)
+    text = _english(text) if _is_english(language) else _other_language(text, language)
     return _tidy(text)
+
+
+def _other_language(text: str, language: str) -> str:
+    """Neutral cleanup, then the language's own rules where audiogen.speech_intl has them."""
+    from audiogen.speech_intl import normalize_intl, supports
+
+    text = _neutral(text)
+    return normalize_intl(text, language) if supports(language) else text
