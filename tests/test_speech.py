@@ -213,10 +213,15 @@ def test_whitespace_and_controls_collapsed() -> None:
     assert normalize("  one\t two\u200b three \x07 ") == "one two three"
 
 
-@pytest.mark.parametrize("language", ["de", "fr-FR", "es"])
-def test_non_english_keeps_numbers_but_cleans_symbols(language: str) -> None:
+@pytest.mark.parametrize("language", ["sv", "pl-PL", "fi"])
+def test_language_without_rules_keeps_numbers_but_cleans_symbols(language: str) -> None:
     out = normalize("Preis 3,50 € • *neu* 🎉 https://www.beispiel.de/seite  heute", language=language)
     assert out == "Preis 3,50 € neu beispiel.de heute"
+
+
+def test_language_with_rules_cleans_symbols_and_reads_numbers() -> None:
+    out = normalize("Preis 3,50 € • *neu* 🎉 https://www.beispiel.de/seite  heute", language="de")
+    assert out == "Preis drei Euro und fünfzig Cent neu beispiel.de heute"
 
 
 def test_english_variants_are_english() -> None:
@@ -328,7 +333,7 @@ def test_lexicon_can_override_a_built_in_rule() -> None:
 
 def test_lexicon_applies_to_other_languages() -> None:
     lex = parse_lexicon("Müller = Müler\n")
-    assert normalize("Herr Müller kommt um 9.", lex, language="de") == "Herr Müler kommt um 9."
+    assert normalize("Herr Müller kommt um 9.", lex, language="de") == "Herr Müler kommt um neun."
 
 
 @pytest.mark.parametrize(
