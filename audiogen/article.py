@@ -319,7 +319,7 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None, lang
     return Article(
         title=title,
         sections=tuple(sections),
-        author=_collapse(meta.get("author") or "") or None,
+        author=format_byline(_collapse(meta.get("author") or "")) or None,
         date=meta.get("date") or None,
         language=choose_language(_body_sample(items), meta.get("language"), language).language,
         source=source,
@@ -554,12 +554,88 @@ def _is_names(text: str) -> bool:
     return True
 
 
+_PARTICLES = {"de", "da", "van", "von", "der", "den", "del", "della", "la", "le", "du", "di", "bin", "al", "el", "ter"}
+_ORG_WORDS_RE = re.compile(
+    r"\b(press|news|times|post|journal|agency|service|wire|media|network|radio|television|magazine|herald|"
+    r"tribune|gazette|reuters|bloomberg|afp|group|associated|daily|weekly|online|digital)\b", re.I)
+_ROMAN_RE = re.compile(r"^(I{1,3}|IV|VI{0,3}|IX|X)$")
+
+
+def _case_word(word: str, first: bool) -> str:
+    """One word of an ALL-CAPS name in name case: MASCARO -> Mascaro, O'NEIL -> O'Neil, MCDONALD -> McDonald."""
+    if _ROMAN_RE.match(word) or len(word) <= 1:
+        return word
+    if word.lower() in _PARTICLES and not first:
+        return word.lower()
+    out = re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
+    if re.match(r"^Mc[a-z]{2,}", out):
+        out = "Mc" + out[2].upper() + out[3:]
+    return out
+
+
+def _name_case(name: str) -> str:
+    """Name case for a name printed in capitals; names already in mixed case are kept."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters) or (" " not in name and len(letters) <= 4):
+        return name  # mixed case as printed, or an acronym (AP, BBC)
+    return " ".join(_case_word(w, i == 0) for i, w in enumerate(name.split()))
+
+
+def _join_names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def format_byline(raw: str | None) -> str | None:
+    """A byline as it is spoken and shown: names cased, listed with commas and "and", the
+    organisation apart: "LISA MASCARO; MARY CLARE JALONICK; ERIC TUCKER Associated Press" ->
+    "Lisa Mascaro, Mary Clare Jalonick and Eric Tucker, Associated Press"."""
+    if not raw:
+        return raw
+    text = _collapse(re.sub(r"^(?:written\s+|words\s+|story\s+|posted\s+)?by[:\s]+", "", _collapse(raw), flags=re.I))
+    text = text.strip(" ,;|")
+    if not text:
+        return None
+    org = ""
+    # "Jane Doe | Reuters", "Jane Doe - The Daily Post"
+    split = re.split(r"\s*[|\u2022\u00b7\u2014\u2013]\s*|\s+-\s+", text, maxsplit=1)
+    if len(split) == 2 and split[0] and split[1]:
+        text, org = split
+    # Names in capitals followed by an organisation in ordinary case.
+    words = text.split()
+    caps = [bool(re.search(r"[^\W\d_]", w)) and w.upper() == w and len(re.sub(r"\W", "", w)) > 1 for w in words]
+    if not org and sum(caps) >= 2 and not all(caps):
+        last_caps = max(i for i, c in enumerate(caps) if c)
+        rest = words[last_caps + 1:]
+        if rest and all(c is False for c in caps[last_caps + 1:]) and rest[0][:1].isupper():
+            text, org = " ".join(words[:last_caps + 1]), " ".join(rest)
+    parts = [p.strip(" .,;") for p in re.split(r"\s*;\s*|\s*,\s*|\s+and\s+|\s*&\s*", text) if p.strip(" .,;")]
+    if not org and len(parts) > 1:
+        last = parts[-1]
+        if (len(last.split()) == 1 or _ORG_WORDS_RE.search(last)) and not _ROLE_RE.search(last):
+            org = parts.pop()
+    if org and _ROLE_RE.search(org) and not _ORG_WORDS_RE.search(org):
+        org = ""  # "Staff Writer", "Senior Correspondent": a role, not an organisation
+    parts = [p for p in parts if not (_ROLE_RE.search(p) and not _ORG_WORDS_RE.search(p))] or parts[:1]
+    if not parts:
+        return None
+    names = [_name_case(p) for p in parts]
+    org = org.strip(" .,;")
+    if org and org.isupper() and len(org.replace(" ", "")) > 4:
+        org = _name_case(org)
+    return _join_names(names) + (f", {org}" if org else "")
+
+
 def parse_byline(line: str) -> tuple[str, str | None] | None:
     """(author, date) when ``line`` is a byline such as "By Jane Doe" or "Jane Doe | Staff writer"."""
     line = _collapse(line.strip("*_ "))
     if not line or _words(line) > 20 or len(line) > 200:
         return None
     match = _BYLINE_RE.match(line)
+    if match and ";" in match.group(1) and not re.search(r"\d", match.group(1)):
+        # "By JANE ROE; MARK DOE Associated Press": a list of names, maybe an organisation
+        formatted = format_byline(match.group(1))
+        if formatted and _is_names(formatted.rsplit(", ", 1)[0] if ", " in formatted else formatted):
+            return formatted, None
     if match:
         rest = match.group(1).strip()
         date = find_date(rest)

@@ -133,3 +133,31 @@ def test_html_captions_and_credits_are_not_read(figure):
     html = (f"<html><body><article><h1>Ferry Back</h1><p>{P1}</p>{figure}<p>{P2}</p><p>{P3}</p>"
             "</article></body></html>")
     assert body(parse_article(html, "html")) == [P1, P2, P3]
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("LISA ROE; MARY CLARE DOE; ERIC POE Associated Press", "Lisa Roe, Mary Clare Doe and Eric Poe, Associated Press"),
+    ("By ANN LEE", "Ann Lee"),
+    ("JOHN MCDONALD and PATRICK O'NEIL", "John McDonald and Patrick O'Neil"),
+    ("Jane Doe, Ann Lee, Tom Hart", "Jane Doe, Ann Lee and Tom Hart"),
+    ("Jane Doe; Ann Lee", "Jane Doe and Ann Lee"),
+    ("Jane Doe | Staff Writer", "Jane Doe"),
+    ("Jane Doe, Senior Writer, The Daily Post", "Jane Doe, The Daily Post"),
+    ("JANE DOE, THE DAILY POST", "Jane Doe, The Daily Post"),
+    ("BBC News", "BBC News"),
+    ("Jean-Luc de la Rosa", "Jean-Luc de la Rosa"),
+])
+def test_bylines_are_formatted(raw, want):
+    from audiogen.article import format_byline
+
+    assert format_byline(raw) == want
+
+
+def test_byline_as_printed_becomes_the_article_author():
+    text = f"Ferry Back\n\nBy ANN LEE; TOM HART; RAY POE Associated Press\n\n{P1}\n\n{P2}\n"
+    art = parse_article(text, "txt")
+    assert art.author == "Ann Lee, Tom Hart and Ray Poe, Associated Press"
+    assert body(art) == [P1, P2]
+    html = ("<html><head><meta name='author' content='ANN LEE; TOM HART'></head><body><article>"
+            f"<h1>Ferry Back</h1><p>{P1}</p><p>{P2}</p></article></body></html>")
+    assert parse_article(html, "html").author == "Ann Lee and Tom Hart"
