@@ -19,7 +19,7 @@ import tempfile
 import time
 from array import array
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -84,6 +84,7 @@ class Episode:
     voices: dict[str, str] = field(default_factory=dict)  # role (narrator, quote, cast:Name) -> voice id
     rendered_at: str = ""
     engines: dict[str, str] = field(default_factory=dict)  # role -> engine that spoke it
+    fallbacks: dict[str, str] = field(default_factory=dict)  # "author"/"date" -> where it came from when the article had none
 
     def to_manifest(self) -> dict[str, Any]:
         return {
@@ -108,6 +109,7 @@ class Episode:
             "source_sha256": self.source_sha256,
             "source": self.source,
             "rendered_at": self.rendered_at,
+            "fallbacks": self.fallbacks,
             "generator": f"audiogen {__version__}",
         }
 
@@ -513,6 +515,7 @@ class RenderInputs:
     cover: bytes
     cover_mime: str
     album: str | None
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
 
 def render(
@@ -526,6 +529,7 @@ def render(
     cover: Path | None = None,
     album: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fallbacks: dict[str, str] | None = None,
     cache_dir: Path | None = None,
 ) -> Episode:
     """Render ``script`` to ``out_dir/<slug>.mp3`` and its manifest; return the Episode."""
@@ -542,7 +546,8 @@ def render(
     else:
         tmp_cache = tempfile.TemporaryDirectory(prefix="audiogen-nocache-")
         cache = ClipCache(Path(tmp_cache.name))
-    inputs = RenderInputs(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album)
+    inputs = RenderInputs(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album,
+                          dict(fallbacks or {}))
     try:
         synth = Synthesizer(cache, settings.workers)
         try:
@@ -569,7 +574,9 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
         loaded = loader.submit(lambda: [music.get(n) for n in ("intro", "outro", "bed")] if settings.stingers else None)
         voices.prepare(synth)
         loaded.result()
-    items, jobs = _plan(script, settings, voices)
+    # A fallback author (the show's) is tagged but never read as the article's byline.
+    spoken = replace(script, author=None) if "author" in inputs.fallbacks else script
+    items, jobs = _plan(spoken, settings, voices)
     ch = settings.channels
     pieces = chunks.split(items, lambda it: isinstance(it, _Mark), lambda it: isinstance(it, _Silence) and it.paragraph,
                           lambda it: it.text if isinstance(it, _Speech) else None)
@@ -626,6 +633,7 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
         engines={"narrator": voices.narrator.engine, "quote": voices.quote.engine,
                  **{f"cast:{k}": v.engine for k, v in voices.cast.items()}},
         rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        fallbacks=inputs.fallbacks,
     )
     write_manifest(episode)
     return episode

@@ -116,6 +116,7 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
     and a first render that fails leaves no empty episode folder behind.
     """
     src = source if isinstance(source, Source) else Source(source, "", "", SCRIPT)
+    script, fallbacks = fill_missing(src.script, settings, show)
     if show is not None:
         slug = slug or show.slug_for(src.script.title, src.origin or None)
         out_dir = show.episode_dir(slug)
@@ -123,8 +124,9 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
     out = Path(out_dir) if out_dir is not None else Path("output")
     fresh = show is not None and not out.exists()
     try:
-        return _episode.render(src.script, out, settings, slug=slug, source_sha256=src.sha256 or None,
-                               source=src.origin or None, cover=cover, album=album, progress=progress)
+        return _episode.render(script, out, settings, slug=slug, source_sha256=src.sha256 or None,
+                               source=src.origin or None, cover=cover, album=album, progress=progress,
+                               fallbacks=fallbacks)
     except BaseException:
         if fresh:
             try:
@@ -132,6 +134,27 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
             except OSError:
                 pass
         raise
+
+
+def fill_missing(script: Script, settings: RenderSettings, show: Show | None = None,
+                 today: str | None = None) -> tuple[Script, dict[str, str]]:
+    """An article without a byline or a date still gets an ID3 artist and date: the show's
+    author (else the config's ``author``) and the day the episode is made. Returns the
+    script and where each filled value came from ("show", "config", "rendered")."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    filled: dict[str, str] = {}
+    changes: dict[str, str] = {}
+    if not script.author:
+        if show is not None and show.config.author:
+            changes["author"], filled["author"] = show.config.author, "show"
+        elif settings.author:
+            changes["author"], filled["author"] = settings.author, "config"
+    if not script.date:
+        changes["date"] = today or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        filled["date"] = "rendered"
+    return (replace(script, **changes) if changes else script), filled
 
 
 # ------------------------------------------------------------------ 3. publish

@@ -45,6 +45,7 @@ class RenderSettings:
     cast: bool = False  # distinct voice per recurring speaker
     workers: int | None = None  # None = one per CPU core
     cache: bool = True
+    author: str | None = None  # the episode's author when the article names none (a show's author comes first)
 
     @property
     def kbps(self) -> int:
@@ -92,6 +93,8 @@ def validate(s: RenderSettings) -> RenderSettings:
         _num(f"pauses.{f.name}", getattr(s.pauses, f.name), 0, 30)
     if s.workers is not None:
         _num("workers", s.workers, 1, 64, int)
+    if s.author is not None and (not isinstance(s.author, str) or not s.author.strip() or len(s.author) > 200):
+        raise ConfigError(f"author must be a name (text of at most 200 characters), got {s.author!r}")
     return s
 
 

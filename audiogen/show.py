@@ -433,7 +433,10 @@ def load_render_settings(config_path: Path | str) -> RenderSettings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return _render_settings(data.get("render", {}), path.parent, path, text)
+    table = data.get("render", {})
+    if isinstance(table, dict) and "author" not in table and isinstance(data.get("author"), str):
+        table = {**table, "author": data["author"]}  # a podcast.toml's author is the fallback byline
+    return _render_settings(table, path.parent, path, text)
 
 
 def read_config_text(show_dir: Path) -> tuple[Path, str, dict[str, Any]]:

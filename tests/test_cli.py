@@ -218,3 +218,47 @@ def test_failed_render_keeps_previous_episode(short_article, tmp_path):
     bad.write_bytes(b"RIFF....WAVEjunk")
     _bad(tmp_path, "episode", str(short_article), "--intro", str(bad), keep=True)
     assert mp3.read_bytes() == before
+
+
+def test_missing_byline_and_date_fall_back_and_json_says_so(tmp_path):
+    import datetime
+    import subprocess
+
+    from conftest import ffmpeg
+
+    art = tmp_path / "pier.txt"
+    art.write_text("The Pier\n\nThe pier reopened after the storm, and the first boats tied up at noon.\n",
+                   encoding="utf-8")
+    config = tmp_path / "podcast.toml"
+    config.write_text('author = "Harbor Radio"\n[render]\nrate = 200\n', encoding="utf-8")
+    proc = run_cli("episode", str(art), "-o", str(tmp_path / "o"), "--no-stingers", "--config", str(config), "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    assert data["author"] == "Harbor Radio" and data["date"] == today
+    assert data["fallbacks"] == {"author": "config", "date": "rendered"}
+    # the fallback is tagged, but not read as the article's byline
+    assert not any("Harbor Radio" in c["text"] for c in data["cues"])
+    meta = subprocess.run([ffmpeg(), "-v", "error", "-i", data["mp3"], "-f", "ffmetadata", "-"],
+                          capture_output=True, text=True, check=True).stdout
+    fmt = dict(line.split("=", 1) for line in meta.splitlines() if "=" in line and not line.startswith(";"))
+    assert fmt.get("artist") == "Harbor Radio" and fmt.get("date", "").startswith(today[:4])
+
+
+def test_fill_missing_prefers_the_article_then_the_show_then_the_config():
+    from types import SimpleNamespace
+
+    from audiogen.pipeline import fill_missing
+    from audiogen.script import NARRATOR, Chapter, Script, Segment
+    from audiogen.settings import RenderSettings
+
+    chapter = Chapter("Pier", (Segment(NARRATOR, "The pier reopened.", "The pier reopened."),))
+    bare = Script("Pier", (chapter,))
+    show = SimpleNamespace(config=SimpleNamespace(author="Harbor Radio"))
+    settings = RenderSettings(author="Config Name")
+    got, how = fill_missing(bare, settings, show, today="2030-01-02")
+    assert (got.author, got.date, how) == ("Harbor Radio", "2030-01-02", {"author": "show", "date": "rendered"})
+    got, how = fill_missing(bare, settings, None, today="2030-01-02")
+    assert got.author == "Config Name" and how["author"] == "config"
+    full = Script("Pier", (chapter,), author="Ann Lee", date="2029-05-06")
+    assert fill_missing(full, settings, show) == (full, {})
