@@ -288,6 +288,7 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None, lang
     if captions:
         items = [(k, t) for k, t in items if k == "h" or not _is_caption_of_page(t, captions)]
     items = [(k, _strip_urls(t)) for k, t in items]
+    items = [(k, t) for k, t in items if t]
     had_text = any(k != "h" for k, _ in items)
     code_chars = sum(len(t) for k, t in items if k != "h" and is_code(t))
     items = remove_boilerplate(items)
@@ -329,9 +330,16 @@ def _assemble(meta: dict, items: list[Item], name: str, source: str | None, lang
 _URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.|\bpic\.twitter\.com/)[^\s<>\"\u201d]{0,2000}[^\s<>\"\u201d.,;:!?)\]]", re.I)
 
 
+_LINK_ONLY_URL_RE = re.compile(r"(?:\bhttps?://)?(?:pic\.twitter\.com|t\.co|bit\.ly|ow\.ly|buff\.ly|trib\.al)/\S+", re.I)
+
+
 def _strip_urls(text: str) -> str:
-    """Web addresses are never read aloud (they are links, not prose)."""
-    return _collapse(_URL_RE.sub(" ", text))
+    """Addresses in a sentence stay (speech says "example dot com"); embed and short links
+    (pic.twitter.com, t.co...) are not prose, and a paragraph that is only a link is dropped."""
+    text = _LINK_ONLY_URL_RE.sub(" ", text)
+    if not _URL_RE.sub(" ", text).strip(" .,;:-\u2014\u2013|()[]"):
+        return ""
+    return _collapse(text)
 
 
 def _bare(text: str) -> str:

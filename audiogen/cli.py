@@ -141,7 +141,11 @@ def render(script_file: str, **opts: Any) -> None:
     from audiogen import pipeline
 
     show, settings = resolve(opts)
-    _render_and_report(pipeline.load_source(script_file, kind=pipeline.SCRIPT), opts, show, settings)
+    source = pipeline.load_source(script_file, kind=pipeline.SCRIPT, settings=settings)
+    if not opts.get("quiet"):
+        for note in source.script.notes:
+            click.echo(f"Note: {note}", err=True)
+    _render_and_report(source, opts, show, settings)
 
 
 @cli.command()

@@ -199,7 +199,13 @@ class _Voices:
 
 
 def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[list, list[Job]]:
-    from audiogen.speech import normalize
+    from audiogen.speech import load_lexicon, normalize as _normalize
+
+    lexicon = load_lexicon(settings.lexicon) if settings.lexicon is not None else None
+
+    def normalize(text: str, _lexicon, language: str) -> str:
+        # Title, headings and byline take the same path as the body: the lexicon, then the rules.
+        return _normalize(text, lexicon, language)
 
     p = settings.pauses
     items: list = []

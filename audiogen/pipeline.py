@@ -17,7 +17,7 @@ from audiogen.article import article_from_bytes, decode_bytes, read_article_byte
 from audiogen.errors import AudioError, ConfigError, InputError
 from audiogen.publish import BuildResult, publish_episode
 from audiogen.script import Script, loads
-from audiogen.script_builder import build_script
+from audiogen.script_builder import build_script, respeak
 from audiogen.settings import RenderSettings
 from audiogen.show import Show, load_render_settings, load_show
 from audiogen.speech import Lexicon, load_lexicon
@@ -90,14 +90,14 @@ def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSett
     """
     name = str(source)
     origin = name if name == "-" or data is not None else str(Path(name).resolve())
+    if lexicon is None and settings is not None and settings.lexicon is not None:
+        lexicon = load_lexicon(settings.lexicon)
     if kind == SCRIPT:
         data = _read_script_bytes(name) if data is None else data
         label = "stdin" if name == "-" else name
-        script = loads(decode_bytes(data, label), label)
+        script = respeak(loads(decode_bytes(data, label), label), lexicon)
     elif kind == ARTICLE:
         data = read_article_bytes(name) if data is None else data
-        if lexicon is None and settings is not None and settings.lexicon is not None:
-            lexicon = load_lexicon(settings.lexicon)
         script = build_script(article_from_bytes(data, name, language), lexicon)
     else:
         raise ValueError(f"unknown source kind {kind!r}")

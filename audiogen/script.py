@@ -16,12 +16,15 @@ Text format (documented in the README)::
 
     Narrator text, one segment per line.
     > [Maria Lopez] A quotation read in the second voice.
-    = the spoken form, when it differs from the written text
+    = the spoken form, when it differs from the written text  #3fa2c1
     (pause 1.5s)
 
     A blank line ends a paragraph.
 
 A line whose text would start with one of ``# > = ( \\`` is escaped with ``\\``.
+The ``#code`` ending a written spoken form ties it to its line: when the line is edited
+and its spoken form is not, the form is stale and is made again from the new line
+(a spoken form typed without a code is taken as given).
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ class Script:
     date: str | None = None
     language: str = "en"
     extra: tuple[tuple[str, str], ...] = field(default=())
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what loading changed, for the user (not saved)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", clean_line(self.title))
@@ -133,6 +137,16 @@ class Script:
 
 _SPECIAL = ("#", ">", "=", "(", "\\")
 _PAUSE_RE = re.compile(r"^\(pause\s+([0-9]+(?:\.[0-9]+)?)\s*s?\)$")
+
+
+_SPOKEN_TAG_RE = re.compile(r"\s+#([0-9a-f]{6})$")
+
+
+def spoken_tag(text: str) -> str:
+    """Six hex digits of the written line a spoken form was made from (stale forms are detected)."""
+    import hashlib
+
+    return hashlib.sha1(clean_line(text).encode("utf-8")).hexdigest()[:6]
 
 
 def _escape(text: str) -> str:
@@ -173,7 +187,7 @@ def format_text(script: Script) -> str:
                 line = _escape(seg.text)
             out.append(line)
             if seg.speech != seg.text:
-                out.append("= " + seg.speech)
+                out.append(f"= {seg.speech}  #{spoken_tag(seg.text)}")
             if seg.pause is not None:
                 out.append(_format_pause(seg.pause))
             if seg.paragraph_end:
@@ -192,6 +206,7 @@ def parse_text(text: str, source: str = "script") -> Script:
     segs: list[Segment] = []
     in_header = True
     para_open = False
+    stale: list[int] = []
 
     def err(lineno: int, msg: str) -> InputError:
         return InputError(f"{source}, line {lineno}: {msg}")
@@ -238,7 +253,15 @@ def parse_text(text: str, source: str = "script") -> Script:
         if line.startswith("= "):
             if not segs:
                 raise err(lineno, "'= ' (spoken form) must follow a line of text")
-            segs[-1] = replace(segs[-1], speech=line[2:])
+            spoken = line[2:]
+            tag = _SPOKEN_TAG_RE.search(spoken)
+            if tag:
+                spoken = spoken[:tag.start()]
+                if tag.group(1) != spoken_tag(segs[-1].text):
+                    # The line was edited, its spoken form was not: make it again from the line.
+                    stale.append(lineno)
+                    spoken = segs[-1].text
+            segs[-1] = replace(segs[-1], speech=spoken)
             continue
         if line.startswith("("):
             m = _PAUSE_RE.match(line.strip())
@@ -283,6 +306,9 @@ def parse_text(text: str, source: str = "script") -> Script:
         date=header.get("date") or None,
         language=header.get("language") or "en",
         extra=tuple(extra),
+        notes=(f"{source}: {len(stale)} spoken form(s) no longer matched their edited line "
+               f"(line {', '.join(map(str, stale[:5]))}{', ...' if len(stale) > 5 else ''}) and were made again",)
+        if stale else (),
     )
 
 

@@ -11,12 +11,7 @@ from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
 
 def build_script(article: Article, lexicon=None) -> Script:
     """Build the narration script for ``article``; ``lexicon`` overrides pronunciations."""
-    from audiogen.speech import normalize
-
     language = article.language or "en"
-
-    def speak(text: str) -> str:
-        return normalize(text, lexicon, language) or text
 
     paragraphs: list[tuple[str, str]] = []
     owners: list[int] = []
@@ -31,7 +26,7 @@ def build_script(article: Article, lexicon=None) -> Script:
     by_section: dict[int, list[Segment]] = {}
     for owner, pieces in zip(owners, pieces_per_paragraph):
         segs = [
-            Segment(QUOTE if p.quote else NARRATOR, p.text, speak(p.text),
+            Segment(QUOTE if p.quote else NARRATOR, p.text, p.text,
                     speaker=names.canonical(p.speaker) if p.quote else None, paragraph_end=False)
             for p in pieces
             if p.text.strip()
@@ -52,13 +47,41 @@ def build_script(article: Article, lexicon=None) -> Script:
     if not chapters:
         name = article.source or "the article"
         raise InputError(f"{name} has no text to read after cleaning; check that it is an article")
-    return Script(
+    return respeak(Script(
         title=article.title,
         chapters=tuple(chapters),
         author=article.author,
         date=article.date,
         language=language,
-    )
+    ), lexicon)
+
+
+def respeak(script: Script, lexicon=None) -> Script:
+    """The one path from written to spoken text for a script's segments: a segment with no
+    spoken form of its own (or a stale one, which loading reset) is normalized from its text
+    with the lexicon; a spoken form written by hand is kept, with the lexicon applied to it.
+    Titles, chapter headings and the byline go through the same ``speech.normalize`` at render."""
+    from dataclasses import replace
+
+    from audiogen.speech import apply_lexicon, normalize
+
+    language = script.language or "en"
+
+    def spoken(seg: Segment) -> str:
+        if seg.speech == seg.text:
+            return normalize(seg.text, lexicon, language) or seg.text
+        return apply_lexicon(seg.speech, lexicon) if lexicon is not None else seg.speech
+
+    chapters = []
+    changed = False
+    for ch in script.chapters:
+        segs = []
+        for seg in ch.segments:
+            speech = spoken(seg)
+            changed = changed or speech != seg.speech
+            segs.append(replace(seg, speech=speech) if speech != seg.speech else seg)
+        chapters.append(Chapter(ch.title, tuple(segs)))
+    return replace(script, chapters=tuple(chapters)) if changed else script
 
 
 class _SpeakerNames:

@@ -192,6 +192,16 @@ def _lexicon_matcher(lexicon: Lexicon) -> tuple[re.Pattern[str], dict[str, str],
     return pattern, exact, folded
 
 
+def apply_lexicon(text: str, lexicon: Lexicon | None) -> str:
+    """``text`` with the lexicon's written forms replaced by their spoken forms (and nothing else)."""
+    if lexicon is None or not lexicon.entries:
+        return text
+    try:
+        return _apply_lexicon(unicodedata.normalize("NFC", text), lexicon)
+    except Exception:  # noqa: BLE001 - a lexicon quirk must not stop the render
+        return text
+
+
 def _apply_lexicon(text: str, lexicon: Lexicon) -> str:
     matcher = _lexicon_matcher(lexicon)
     if matcher is None:
@@ -548,10 +558,18 @@ _PHONE_RE = re.compile(
 )
 
 _ISO_DATE_RE = re.compile(r"(?=[0-9])(?<![\w.-])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_ISO_DATETIME_RE = re.compile(
+    r"(?=[0-9])(?<![\w.-])([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T| at | )([01][0-9]|2[0-3]):([0-5][0-9])"
+    r"(?::[0-5][0-9](?:\.[0-9]+)?)?(?P<tz>Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9](?![0-9])|\s?UTC\b|\s?GMT\b)?(?![\w:])"
+)
 _NUM_DATE_RE = re.compile(r"(?=[0-9])(?<![\w./-])([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})(?![0-9]|[/.-][0-9])")
 _MONTH_NAMES = "|".join(_MONTHS) + "|" + "|".join(k + r"\.?" for k in _MONTH_ABBR)
 _MONTH_DAY_RE = re.compile(
     r"(?=[JFMASOND])\b(" + _MONTH_NAMES + r")(?!\w)\s*([0-9]{1,2})(?:st|nd|rd|th)?(?![0-9])(?!:[0-9])(?:(,?)\s+([0-9]{4})(?![0-9]))?"
+)
+_MONTH_DAY_RANGE_RE = re.compile(
+    r"(?=[JFMASOND])\b(" + "|".join(_MONTHS) + r")\s+([0-9]{1,2})(?:st|nd|rd|th)?\s?[-\u2013\u2014]\s?([0-9]{1,2})"
+    r"(?:st|nd|rd|th)?(?![0-9])(?:(,?)\s+([0-9]{4})(?![0-9]))?"
 )
 _DAY_MONTH_RE = re.compile(
     r"(?=[0-9])(?<![\w.,])([0-9]{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + _MONTH_NAMES + r")(?!\w)(?:(,?)\s+([0-9]{4})(?![0-9]))?"
@@ -623,7 +641,7 @@ _RANGE_RE = re.compile(
 _QUANTITY_RE = re.compile(r"(?=[-0-9])(?<![\w.,])(?P<a>-?" + _NUM + r")" + _NE + r"\s?" + _UNIT)
 
 _TIMES_BY_RE = re.compile(r"(?=[0-9])(?<![\w.])([0-9]+)\s?[x×]\s?([0-9]+)(?![0-9])")
-_DECADE_RE = re.compile(r"(?=['’‘0-9])(?<![\w.,])(?:(?P<apos>['’‘])(?P<yy>[0-9]0)|(?P<num>[0-9]+))(?:'|’)?s\b")
+_DECADE_RE = re.compile(r"(?=['’‘0-9])(?<![\w.,])(?:(?P<apos>['’‘])(?P<yy>[0-9]0)|(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+))(?P<poss>'|’)?s\b")
 _SHORT_YEAR_RE = re.compile(r"(?=['’‘])(?<![\w.,])['’‘]([0-9]{2})(?![\w])")
 _ORDINAL_RE = re.compile(r"(?=[0-9])(?<![\w.,])([0-9]+)(?:st|nd|rd|th|ST|ND|RD|TH)\b")
 _HASH_NUM_RE = re.compile(r"(?=#)(?<![\w&])#\s?(?=[0-9])")
@@ -683,6 +701,54 @@ def _num_date(m: Match[str]) -> str:
     if _valid_date(b, a):  # 25/12/2024 can only be day/month/year
         return _date_words(year, b, a)
     return m.group(0)
+
+
+def _iso_datetime(m: Match[str]) -> str:
+    """2024-03-05T14:30:00Z -> "March fifth, twenty twenty-four, at 14:30 UTC" (the time rule reads 14:30)."""
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not _valid_date(mo, d):
+        return m.group(0)
+    tz = (m.group("tz") or "").strip()
+    if tz in ("Z", "UTC", "GMT", "+00:00", "-00:00", "+0000", "-0000"):
+        zone = " UTC" if tz != "GMT" else " GMT"
+    elif tz:
+        sign, hh, mm = tz[0], int(tz[1:3]), int(tz[-2:])
+        zone = f" UTC {'plus' if sign == '+' else 'minus'} {cardinal(hh)}" + (f" {cardinal(mm)}" if mm else "")
+    else:
+        zone = ""
+    return f"{_date_words(y, mo, d)}, at {m.group(4)}:{m.group(5)}{zone}"
+
+
+def _month_day_range(m: Match[str]) -> str:
+    """"November 5-7" -> "November fifth to seventh"."""
+    month, a, b, comma, year = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4), m.group(5)
+    if not (_valid_date(_MONTH_INDEX[month], a) and _valid_date(_MONTH_INDEX[month], b) and a < b):
+        return m.group(0)
+    words = f"{month} {ordinal(a)} to {ordinal(b)}"
+    if year:
+        words += f"{comma or ''} {year_words(int(year))}"
+    return words
+
+
+_FEET_INCHES_RE = re.compile(
+    r"(?=[0-9])(?<![\w.,])([0-9]{1,2})\s?['\u2019\u2032]\s?([0-9]{1,2})\s?(?:\"|\u201d|\u2033|''|\u2032\u2032)(?![\w])"
+    r"|(?=[0-9])(?<![\w.,])([0-9]{1,3})\s?\u2032(?![\w\u2032])|(?=[0-9])(?<![\w.,])([0-9]{1,3})\s?\u2033(?![\w])"
+)
+
+
+def _feet_inches(m: Match[str]) -> str:
+    """5'11" -> "five feet eleven inches"; 6′ -> "six feet"; 9″ -> "nine inches"."""
+    if m.group(1):
+        ft, inch = int(m.group(1)), int(m.group(2))
+        if inch >= 12:
+            return m.group(0)
+        return f"{cardinal(ft)} {'foot' if ft == 1 else 'feet'}" + (
+            f" {cardinal(inch)} {'inch' if inch == 1 else 'inches'}" if inch else "")
+    if m.group(3):
+        n = int(m.group(3))
+        return f"{cardinal(n)} {'foot' if n == 1 else 'feet'}"
+    n = int(m.group(4))
+    return f"{cardinal(n)} {'inch' if n == 1 else 'inches'}"
 
 
 def _month_name(written: str) -> str:
@@ -850,14 +916,22 @@ def _times_by(m: Match[str]) -> str:
     return f"{number_words(m.group(1))} by {number_words(m.group(2))}"
 
 
+_ROUND_PLURALS = {100: "hundreds", 1000: "thousands", 10000: "tens of thousands", 100000: "hundreds of thousands",
+                  1000000: "millions"}
+
+
 def _decade(m: Match[str]) -> str:
     if m.group("apos"):
         return _pluralize(cardinal(int(m.group("yy"))))
     num = m.group("num")
-    n = int(num)
-    if len(num) == 4 and n % 10 == 0 and 1000 <= n <= 2099:
+    n = int(num.replace(",", ""))
+    if m.group("poss") and n % 10:  # "1987's": a possessive, not a decade
+        return (year_words(n) if len(num) == 4 and 1000 <= n <= 2099 else _int_words(num.replace(",", ""))) + "'s"
+    if len(num) == 4 and n % 10 == 0 and 1000 <= n <= 2099 and not (n == 1000 and "," in num):
         return _pluralize(year_words(n))
-    return _pluralize(_int_words(num))
+    if n in _ROUND_PLURALS and (n != 1000 or "," in num or not m.string[:m.start()].rstrip().lower().endswith("the")):
+        return _ROUND_PLURALS[n]  # "100s of fans", "1,000s of people"
+    return _pluralize(_int_words(num.replace(",", "")))
 
 
 def _short_year(m: Match[str]) -> str:
@@ -909,8 +983,18 @@ def _year(m: Match[str]) -> str:
     if nxt:
         word = nxt.group(1)
         if word.islower() and word.endswith("s") and word not in _NOT_PLURAL or word in ("people", "men", "women", "children"):
-            return cardinal(n)  # "sold 2024 copies" is a count, not a year
+            # "sold 2024 copies" is a count; "2020 dates" (as in "June 2020") is a year.
+            before = prev.group(1).lower() if prev else ""
+            if before in _COUNT_BEFORE or (before.endswith("ed") and len(before) > 3):
+                return cardinal(n)
     return year_words(n)
+
+
+_COUNT_BEFORE = {
+    "sold", "about", "nearly", "almost", "over", "under", "roughly", "approximately", "some", "only", "just",
+    "exactly", "least", "most", "another", "with", "has", "had", "have", "are", "were", "made", "built", "won",
+    "lost", "took", "gave", "got", "found", "saw", "all", "those", "these", "total", "totaling", "totalling",
+}  # fmt: skip
 
 
 def _signed(m: Match[str]) -> str:
@@ -1132,8 +1216,14 @@ def _numbers(text: str) -> str:
     """Every rule that turns digits into words, most specific first; no digit survives."""
     has = text.__contains__
     if has("-") or has("/") or has("."):
+        if has(":"):
+            text = _ISO_DATETIME_RE.sub(_iso_datetime, text)
         text = _ISO_DATE_RE.sub(_iso_date, text)
         text = _NUM_DATE_RE.sub(_num_date, text)
+    if has("'") or has("\u2019") or has("\u2032") or has("\u2033"):
+        text = _FEET_INCHES_RE.sub(_feet_inches, text)
+    if has("-") or has("\u2013") or has("\u2014"):
+        text = _MONTH_DAY_RANGE_RE.sub(_month_day_range, text)
     text = _MONTH_DAY_RE.sub(_month_day, text)
     text = _DAY_MONTH_RE.sub(_day_month, text)
     if has("-") or has("."):
