@@ -32,13 +32,13 @@ class Piece:
 
 # --- quote marks -------------------------------------------------------------------
 
-_D, _S = "D", "S"  # double / single family
-_MARK_RE = re.compile("[\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a']")
+_D, _S, _G = "D", "S", "G"  # double / single / guillemet family
+_MARK_RE = re.compile("[\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a'\u00ab\u00bb]")
 _D_OPEN = "\u201c\u201e\u201f"
 _D_CLOSE = "\u201d"
 _S_OPEN = "\u2018\u201a"
-_ALL_MARKS = "\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a'"
-_OPENERS = _D_OPEN + _S_OPEN + "\"'"
+_ALL_MARKS = "\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a'\u00ab\u00bb"
+_OPENERS = _D_OPEN + _S_OPEN + "\"'\u00ab"
 
 # Words whose leading letters an apostrophe replaces: ’em, ’til, ’cause, ’tis ...
 _ELISION_RE = re.compile(
@@ -47,7 +47,7 @@ _ELISION_RE = re.compile(
 _N_APOS_RE = re.compile("[Nn][\u2019\u2018'](?![A-Za-z])")  # ‘n’ / 'n' / ‘N Sync
 _N_SPACE_RE = re.compile(r"N\s")  # ‘N Sync
 
-_OPEN_D, _CLOSE_D, _TOGGLE_D, _OPEN_S, _CLOSE_S, _WEAK_S = range(6)
+_OPEN_D, _CLOSE_D, _TOGGLE_D, _OPEN_S, _CLOSE_S, _WEAK_S, _OPEN_G, _CLOSE_G = range(8)
 
 
 def _is_word_char(c: str) -> bool:
@@ -68,7 +68,16 @@ def _classify_marks(text: str) -> list[tuple[int, int]]:
         nx = text[i + 1] if i + 1 < n else ""
         p_space = p == "" or p.isspace() or p in "([{\u2014\u2013-/" or p in _OPENERS
         n_space = nx == "" or nx.isspace() or nx in ",.;:!?)]}\u2014\u2013-\u2026" or nx in _ALL_MARKS
-        if c in _D_OPEN:
+        if c in "\u00ab\u00bb":
+            # « … » (French, with inner spaces; Spanish, Italian, Portuguese) or » … « (German):
+            # a mark after a space and before a word opens, a mark after a word closes
+            if c == "\u00ab":
+                out.append((i, _CLOSE_G if not p_space and n_space else _OPEN_G))
+            else:
+                out.append((i, _OPEN_G if p_space and not n_space else _CLOSE_G))
+        elif c == "\u201c" and not p_space and n_space:
+            out.append((i, _TOGGLE_D))  # „…“ (German): the high 6 after a word closes an open quote
+        elif c in _D_OPEN:
             out.append((i, _OPEN_D))
         elif c in _D_CLOSE:
             out.append((i, _CLOSE_D))
@@ -128,7 +137,7 @@ def _pair_marks(text: str, next_opens: str | None) -> list[_Span]:
     strong_s = [pos for pos, role in marks if role == _CLOSE_S]
     d_close = [pos for pos, role in marks if role in (_CLOSE_D, _TOGGLE_D)]
     stack: list[tuple[str, int]] = []
-    count = {_D: 0, _S: 0}  # open marks of each family on the stack
+    count = {_D: 0, _S: 0, _G: 0}  # open marks of each family on the stack
     spans: list[_Span] = []
 
     def pop() -> tuple[str, int]:
@@ -162,6 +171,11 @@ def _pair_marks(text: str, next_opens: str | None) -> list[_Span]:
         elif role == _CLOSE_D:
             if in_d:
                 close(_D, pos)
+        elif role == _OPEN_G:
+            push(_G, pos)
+        elif role == _CLOSE_G:
+            if count[_G] > 0:
+                close(_G, pos)
         elif role == _OPEN_S:
             push(_S, pos)
         elif role == _CLOSE_S:
@@ -188,6 +202,8 @@ def _opening_family(text: str) -> str | None:
     c = s[0]
     if c in _D_OPEN or c == '"':
         return _D
+    if c in "\u00ab\u00bb":
+        return _G
     if c in _S_OPEN or c == "'":
         if len(s) > 1 and (s[1].isdigit() or _ELISION_RE.match(s, 1)):
             return None
@@ -309,7 +325,7 @@ _ABBREV = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec u.s a.m p.m fig approx""".split()
 )
 _WS_RE = re.compile(r"\s+")
-_STRIP_PUNCT = ",.;:!?\u2026\u2014\u2013-()[]\"'\u201c\u201d\u2018\u2019"
+_STRIP_PUNCT = ",.;:!?\u2026\u2014\u2013-()[]\"'\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u00a0\u202f"
 
 
 def _words(s: str) -> list[str]:
@@ -577,7 +593,9 @@ def _split_one(
         opens_paragraph = first and text[: sp.start].strip() == ""
         is_cont = continued and opens_paragraph
         first = False
-        if not (is_cont or _is_speech(text, sp, cursor)) or not text[sp.start + 1 : sp.end].strip():
+        intl = state.get("lang")
+        speech = _is_speech(text, sp, cursor) if intl is None else _is_speech_intl(text, sp, cursor, intl)
+        if not (is_cont or speech) or not text[sp.start + 1 : sp.end].strip():
             continue
         narr = _norm(text[cursor : sp.start])
         if narr:
@@ -619,14 +637,17 @@ def _split_one(
     return pieces, open_end
 
 
-def split_paragraphs(paragraphs: Sequence[tuple[str, str]]) -> list[list[Piece]]:
+def split_paragraphs(paragraphs: Sequence[tuple[str, str]], language: str = "en") -> list[list[Piece]]:
     """Split each (text, kind) paragraph into narrator and quote pieces, in reading order.
 
     Blockquote paragraphs are quotes entirely; an unclosed quote continues only into a
     following paragraph that opens with a quote mark, otherwise its mark is plain text.
+    ``language`` picks the speech verbs and title cues (English rules for "en" and unknown
+    languages) and, in Spanish, French, Italian and Portuguese, reads dialogue opened by a dash.
     """
     out: list[list[Piece]] = []
-    state: dict[str, str | None] = {"last": None, "carry": None}
+    lang = str(language or "en").replace("_", "-").split("-")[0].lower()
+    state: dict[str, str | None] = {"last": None, "carry": None, "lang": lang if lang in _INTL else None}
     continued = False
     for idx, (text, kind) in enumerate(paragraphs):
         text = text or ""
@@ -637,6 +658,11 @@ def split_paragraphs(paragraphs: Sequence[tuple[str, str]]) -> list[list[Piece]]
         if kind == "blockquote":
             inner = _norm(_strip_enclosing(text))
             out.append([Piece(inner, True, None) if inner else Piece(_norm(text), False)])
+            continued = False
+            state["carry"] = None
+            continue
+        if lang in _DASH_DIALOGUE and _DASH_OPEN_RE.match(text):
+            out.append(_dash_dialogue(text, lang))
             continued = False
             state["carry"] = None
             continue
@@ -664,3 +690,128 @@ def _demote_pull_quotes(paragraphs: Sequence[tuple[str, str]], out: list[list[Pi
         key = _KEY_RE.sub("", out[i][0].text.lower())
         if len(key) >= 20 and key in narration:
             out[i] = [Piece(p.text, False) for p in out[i]]
+
+
+# --- other languages ------------------------------------------------------------------
+# The mark rules above hold in every language; which spans are speech is decided with each
+# language's speech verbs and title cues. Short partial quotes, cue words before the mark
+# and modifier use stay with the narrator as in English.
+
+_INTL_VERBS = {
+    "de": """sagte sagt sagten sagen gesagt erklärte erklärt erklärten betonte betont meinte meint fragte
+        fragt antwortete antwortet fügte ergänzte ergänzt schrieb schreibt rief warnte warnt kritisierte
+        berichtete berichtet erzählte erzählt sprach versicherte räumte kündigte forderte fordert so laut
+        zitiert sagt""",
+    "fr": """dit dis disait déclare déclaré déclarait explique expliqué expliquait affirme affirmé ajoute
+        ajouté estime estimé souligne souligné confie confié raconte raconté lance lancé assure assuré
+        précise précisé indique indiqué répond répondu répondit demande demandé demanda selon insiste
+        insisté prévient prévenu reconnaît reconnu martèle martelé poursuit poursuivi s'exclame écrit""",
+    "es": """dijo dice decía afirmó afirma explicó explica aseguró asegura añadió añade declaró declara
+        señaló señala según comentó comenta indicó indica contó cuenta preguntó pregunta respondió
+        responde advirtió advierte insistió insiste reconoció sostuvo subrayó escribió exclamó""",
+    "it": """detto dice disse diceva spiegato spiega spiegò affermato afferma affermò aggiunto aggiunge
+        aggiunse dichiarato dichiara secondo racconta raccontato commenta commentato sottolinea
+        sottolineato chiede chiesto risponde risposto avverte ammette conclude scrive scritto""",
+    "pt": """disse diz dizia afirmou afirma explicou explica acrescentou acrescenta declarou declara
+        segundo contou conta garantiu garante referiu refere perguntou pergunta respondeu responde
+        sublinhou sublinha admitiu alertou escreveu""",
+    "nl": """zei zegt zeggen zeiden gezegd vertelde vertelt verklaarde verklaart aldus volgens legde
+        voegde schreef schrijft vroeg vraagt antwoordde antwoordt waarschuwde benadrukte benadrukt
+        stelde stelt riep""",
+}
+_INTL = frozenset(_INTL_VERBS)
+_INTL_TITLE_BEFORE = {
+    "de": "buch roman film lied song album serie sendung titel namens genannt sogenannte sogenannten "
+          "sogenannter begriff wort motto slogan kampagne stück oper ausstellung",
+    "fr": "livre roman film chanson album série émission titre intitulé intitulée baptisé baptisée "
+          "surnommé surnommée appelé appelée terme mot slogan devise campagne pièce exposition",
+    "es": "libro novela película canción álbum serie programa título titulado titulada llamado llamada "
+          "apodado apodada término palabra lema eslogan campaña obra exposición",
+    "it": "libro romanzo film canzone album serie programma titolo intitolato intitolata chiamato "
+          "chiamata soprannominato termine parola slogan motto campagna opera mostra",
+    "pt": "livro romance filme canção música álbum série programa título intitulado intitulada chamado "
+          "chamada apelidado termo palavra lema slogan campanha obra exposição",
+    "nl": "boek roman film lied nummer album serie programma titel getiteld genaamd zogenaamde "
+          "zogenaamd term woord slogan motto campagne voorstelling tentoonstelling",
+}
+_INTL_VERB_RES = {
+    lang: re.compile(rf"(?<![\w])(?:{_trie_pattern(frozenset(words.split()))})(?![\w])", re.I)
+    for lang, words in _INTL_VERBS.items()
+}
+_INTL_TITLE_SETS = {lang: frozenset(words.split()) for lang, words in _INTL_TITLE_BEFORE.items()}
+
+
+def _is_speech_intl(text: str, sp: _Span, prev_end: int, lang: str) -> bool:
+    """Whether the outermost span ``sp`` is a spoken quotation, in a language other than English."""
+    inner = text[sp.start + 1 : sp.end]
+    ws = _words(inner)
+    nw = len(ws)
+    if nw == 0:
+        return False
+    if sp.open_end:
+        return True
+    verb_re = _INTL_VERB_RES[lang]
+    before = text[max(prev_end, sp.start - 200) : sp.start]
+    after = text[sp.end + 1 : sp.end + 160]
+    stripped_before = before.rstrip()
+    last_before = stripped_before[-1:]
+    inner_s = inner.strip().rstrip(_ALL_MARKS + " ")
+    ends_punct = inner_s[-1:] in ",.?!\u2026\u2014-:;"
+    capital = ws[0][:1].isupper() or ws[0][:1].isdigit()
+    cues = [w.strip("(,") for w in _prev_words(stripped_before, 2)]
+    if cues and cues[-1] in _INTL_TITLE_SETS[lang] and last_before not in ",:":
+        return False  # das Buch „…“, le film « … », la canción «…»
+    # a speech verb next to the quote: „…“, sagte sie / « … », a-t-il dit / ha detto: «…»
+    verb_after = after[:1] in ",;\u2014-" or inner_s[-1:] in ",?!\u2026" or after.lstrip()[:1] in ",\u2014"
+    verb_near = bool(verb_after and verb_re.match(after.lstrip(" ,;\u2014-\u00a0\u202f")))
+    verb_near = verb_near or bool(last_before in ",:" and verb_re.search(stripped_before[-60:]))
+    sent_start = _sentence_start(text, sp.start, 0)
+    starts_sentence = last_before in ".?!\u2026" or text[sent_start : sp.start].strip() == ""
+    if nw < MIN_QUOTE_WORDS:
+        return bool(capital and verb_near and starts_sentence)
+    if not inner_s.endswith(",") and not verb_near:
+        nxt = _words(after[:40])[:1]
+        if nxt and nxt[0].lower() in _INTL_TITLE_SETS[lang]:
+            return False  # modifier use: die „Zukunft jetzt“-Kampagne / la campagne « … »
+    if verb_near or last_before == ":" and capital:
+        return True
+    if capital and starts_sentence and (ends_punct or after.lstrip()[:1] in ".?!,"):
+        return True
+    sentence = text[sent_start : sp.start] + " " + text[sp.end + 1 : _sentence_end(text, sp.end)]
+    if verb_re.search(sentence):
+        return True
+    return nw >= 5 and inner_s[-1:] in ".?!"
+
+
+# Dialogue opened by a dash (Spanish, French, Italian, Portuguese fiction and interviews):
+# —Ya lo sé —dijo Ana—. Pero no puedo.   /   — Je viens, dit-il.
+_DASH_DIALOGUE = frozenset({"es", "fr", "it", "pt"})
+_DASH_OPEN_RE = re.compile("^\\s*[\u2014\u2015](?=\\s?\\w|\\s?[\u00bf\u00a1])")
+_INCISE_RE = re.compile("\\s[\u2014\u2015](?P<narr>[^\u2014\u2015]+?)(?:[\u2014\u2015](?P<punct>[.,;:]?)|$)")
+_TRAILING_INCISE_RE = re.compile("(?P<speech>.*[,!?\u2026])\\s+(?P<narr>\\S+(?:-(?:il|elle|ils|elles|on))?[^,!?]{0,60}[.!?]?)$")
+
+
+def _dash_dialogue(text: str, lang: str) -> list[Piece]:
+    """Speech after an opening dash; the narrator's incises (—dijo Ana—, , dit-il.) are narration."""
+    body = _norm(text[_DASH_OPEN_RE.match(text).end() :])  # type: ignore[union-attr]
+    verb_re = _INTL_VERB_RES[lang]
+    pieces: list[Piece] = []
+    pos = 0
+    for m in _INCISE_RE.finditer(body):
+        narr = m.group("narr").strip()
+        if not verb_re.match(narr) and not narr[:1].islower():
+            continue  # a dash inside the speech, not the narrator's incise
+        speech = body[pos : m.start()].strip()
+        if speech:
+            pieces.append(Piece(speech, True))
+        pieces.append(Piece(narr + (m.group("punct") or ""), False))
+        pos = m.end()
+    rest = body[pos:].strip().lstrip(".,;: ") if pieces else body[pos:].strip()
+    if rest:
+        m = _TRAILING_INCISE_RE.match(rest)
+        if m and verb_re.match(m.group("narr")):
+            pieces.append(Piece(m.group("speech").strip(), True))
+            pieces.append(Piece(m.group("narr").strip(), False))
+        else:
+            pieces.append(Piece(rest, True))
+    return [p for p in pieces if p.text.strip(" .,;:")] or [Piece(_norm(text), False)]

@@ -20,7 +20,7 @@ def build_script(article: Article, lexicon=None) -> Script:
             if block.text.strip():
                 paragraphs.append((block.text, block.kind))
                 owners.append(index)
-    pieces_per_paragraph = split_paragraphs(paragraphs) if paragraphs else []
+    pieces_per_paragraph = split_paragraphs(paragraphs, language) if paragraphs else []
     names = _SpeakerNames()
 
     by_section: dict[int, list[Segment]] = {}
