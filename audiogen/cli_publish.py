@@ -80,11 +80,18 @@ def init_cmd(showdir: Path, cover: Path | None, force: bool, as_json: bool, **fi
 @click.command("feed")
 @click.argument("showdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print what was published as JSON.")
-def feed_cmd(showdir: Path, as_json: bool) -> None:
+@click.option("--list-public", is_flag=True,
+              help="Then print the show's public files (what to upload), one per line, for rsync --files-from=-.")
+def feed_cmd(showdir: Path, as_json: bool, list_public: bool) -> None:
     """Rebuild feed.xml, transcripts, chapters and the site of SHOWDIR from its episodes."""
     from audiogen.publish import rebuild
+    from audiogen.show import public_files
 
     result = rebuild(showdir)
+    if list_public:
+        for rel in public_files(result.show.root):
+            click.echo(rel.as_posix())
+        return
     if as_json:
         click.echo(json.dumps({
             "feed": str(result.feed_path),

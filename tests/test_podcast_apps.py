@@ -208,6 +208,8 @@ def test_served_show_is_public_only_and_caches(show) -> None:
             continue
         text = (root / rel).read_text("utf-8")
         assert not any(m in text for m in machine), rel  # published files never name this machine's paths
+    listed = run_cli("feed", str(root), "--list-public")
+    assert listed.returncode == 0 and listed.stdout.decode().split() == [p.as_posix() for p in public]
     private = [p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.relative_to(root) not in public]
     names = {p.name for p in private}
     assert "podcast.toml" in names and "publish.json" in names and any(n.endswith(".episode.json") for n in names)
