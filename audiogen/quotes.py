@@ -337,8 +337,12 @@ _POSSESSIVE_RE = re.compile("[\u2019']s$")
 
 
 def _is_title_case(inner: str) -> bool:
-    """Every significant word capitalised, no sentence punctuation inside (Love Never Felt So Good)."""
+    """Every significant word capitalised, no sentence punctuation inside (Love Never Felt So Good);
+    a subtitle after a colon is part of the title (Water for All: A Plan for 2030)."""
     core = inner.strip().rstrip(",.?!")
+    head, colon, sub = core.partition(": ")
+    if colon and head and sub and ":" not in sub:
+        return _is_title_case(head) and _is_title_case(sub) and len(_words(core)) <= 14
     if _INNER_PUNCT_RE.search(core):
         return False
     ws = _words(core)
@@ -418,6 +422,17 @@ def _attributed_after(inner_s: str, after: str) -> bool:
     return not (len(head) >= 2 and head[-2].lower().strip(",") in _DETERMINERS)  # “…,” the saying goes
 
 
+def _verb_before(before: str) -> bool:
+    """A saying verb ends the text before the mark ("she said, “", "wrote:"), not the same
+    word used as a noun after a determiner ("The report, “", "her answer: “")."""
+    m = _BEFORE_VERB_END_RE.search(before)
+    if not m:
+        return False
+    prev = _prev_words(before[: m.start()], 1)
+    return not (prev and prev[0] in _DETERMINERS and before[m.start():m.start() + 1].isalpha()
+                and not before[m.start():].lower().startswith(("according", "put it", "words")))
+
+
 def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
     """Decide whether the outermost span ``sp`` is a spoken quotation."""
     inner = text[sp.start + 1 : sp.end]
@@ -447,7 +462,7 @@ def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
 
     after_verb = _attributed_after(inner_s, after)
     prevw = _prev_words(stripped_before, 3)
-    before_verb = last_before in ",:" and bool(_BEFORE_VERB_END_RE.search(stripped_before[-120:]))
+    before_verb = last_before in ",:" and _verb_before(stripped_before[-120:])
 
     # titles, names, terms: a cue word right before the mark (no comma between)
     cues = [w.strip("(\u2019's,") for w in prevw[-2:]]
@@ -456,13 +471,17 @@ def _is_speech(text: str, sp: _Span, prev_end: int) -> bool:
     hit = bool(cues) and cues[-1] in cue_set or any(
         w in cue_set and w not in _NAMING_VERBS for w in cues[:-1]
     )
+    title_case = _is_title_case(inner)
     if last_before != ":" and hit:
-        if not (before_verb or after_verb and capital and nw >= 5):
-            return False
+        if title_case or not (before_verb or after_verb and capital and nw >= 5):
+            return False  # the album “What a Time to Be Alive,” she sings...
+    if title_case and nw >= 2 and (last_before.isalnum() or last_before in "\u2019'") \
+            and not inner_s.endswith(("?", "!", ".")):
+        return False  # a title inside the sentence, the object of its verb: who wrote “A Quiet Place to Rest,”
     if nw < MIN_QUOTE_WORDS:
         # one or two words: narrator, unless a whole attributed utterance ("Absolutely," she said.)
         return bool(capital and ends_punct and (after_verb or before_verb) and starts_sentence())
-    if _is_title_case(inner) and not (after_verb or before_verb):
+    if title_case and not (after_verb or before_verb):
         return False
     # modifier use: the “Starts with one” campaign
     if not inner_s.endswith(","):
@@ -525,7 +544,59 @@ def _clean_name(name: str | None) -> str | None:
     return name
 
 
+_ORG_HEADS = frozenset(
+    """agency department ministry council committee commission company corporation corp inc ltd llc plc
+    association authority office service services bureau police government administration university
+    college school institute foundation group party union board court bank network news press times
+    post journal club team fc league federation organisation organization society trust fund hospital
+    center centre museum church army navy force forces command senate congress parliament assembly
+    house campaign coalition alliance institution industries airlines airways partners studios records
+    labs laboratory laboratories media television radio magazine newspaper observatory agency's""".split()
+)
+_CONTRACTION_RE = re.compile(r"[\u2019'](?:t|ll|re|ve|d|m)$|n[\u2019']t$", re.I)
+_ACRONYM_RE = re.compile(r"^[A-Z]{2,}s?$")
+_ROMAN_RE = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X)$")
+_NAME_SEQ_RE = re.compile(
+    r"\b[A-Z][A-Za-z\u00c0-\u024f\u2019'-]*[a-z\u00e0-\u024f][A-Za-z\u00c0-\u024f\u2019'-]*"
+    r"(?:\s+(?:(?:de|van|von|der|da|del|la|le|bin|al)\s+)?"
+    r"(?:[A-Z]\.|[A-Z][A-Za-z\u00c0-\u024f\u2019'-]*[a-z\u00e0-\u024f][A-Za-z\u00c0-\u024f\u2019'-]*)){1,3}\b"
+)
+_TITLED_RE = re.compile(r"^(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Gen|Sen|Rep|Gov|Capt|Lt|Col|Sgt|Rev|Fr)\.?\s+\S")
+
+
+def _known_names(text: str, known: set[str]) -> None:
+    """Add the given names and surnames of the people named in ``text`` (two to four capitalised
+    words, not an organisation): a one-word speaker must be one of them."""
+    for m in _NAME_SEQ_RE.finditer(text):
+        words = m.group(0).split()
+        while words and words[0] in _NOT_NAMES:
+            words = words[1:]
+        if len(words) < 2 or any(w.lower().strip("\u2019'") in _ORG_HEADS for w in words):
+            continue
+        known.add(words[0])
+        known.add(_POSSESSIVE_RE.sub("", words[-1]))
+
+
+def _person(name: str | None, known: set[str] | None) -> str | None:
+    """``name`` when it can be a person's name; None for organisations (Food Standards Agency,
+    NHS), words that are not names (Don't, Others) and a lone word never seen as part of a
+    full name in the article (unknown beats wrong)."""
+    if not name:
+        return None
+    words = name.split()
+    if any(_CONTRACTION_RE.search(w) for w in words):
+        return None
+    if any(w.lower().strip(".,\u2019'") in _ORG_HEADS for w in words):
+        return None
+    if any(_ACRONYM_RE.match(w) and not _ROMAN_RE.match(w) for w in words):
+        return None
+    if len(words) == 1 and known is not None and words[0] not in known:
+        return None
+    return name
+
+
 def _resolve(word: str | None, last: str | None) -> str | None:
+    """The person a subject word names: he/she is the last speaker; they/I/we are unknown."""
     if not word:
         return None
     if word.lower() in _PRONOUNS:
@@ -535,10 +606,15 @@ def _resolve(word: str | None, last: str | None) -> str | None:
     return _clean_name(word)
 
 
+_NO_MATCH = ""  # an attribution construction was found but names no person: not the carried speaker
+
+
 def _speaker_after(after: str, last: str | None) -> str | None:
+    """The speaker named right after the closing mark; ``_NO_MATCH`` when no saying-verb
+    construction is there, None when there is one but its subject is nobody we can name."""
     m = _AFTER_RE.match(after)
     if not m:
-        return None
+        return _NO_MATCH
     if m.group("subj"):
         return _resolve(m.group("subj"), last)
     if m.group("obj"):
@@ -548,17 +624,20 @@ def _speaker_after(after: str, last: str | None) -> str | None:
     return _clean_name(m.group("acc"))
 
 
-def _speaker_before(sentence_before: str, last: str | None) -> str | None:
+def _speaker_before(sentence_before: str, last: str | None, names: set[str] | None = None) -> str | None:
+    """The speaker of the nearest saying-verb construction before the opening mark whose
+    subject can be a person ("David Emery posted to Twitter asking, “…”" is Emery's)."""
     s = sentence_before[-240:]
     m = _ACCORDING_RE.search(s)
     if m:
         return _clean_name(m.group("acc"))
-    m = _SUBJ_BEFORE_RE.search(s)
-    if m:
-        return _resolve(m.group("subj"), last)
-    m = _VERB_THEN_NAME_RE.search(s)
-    if m:
-        return _clean_name(m.group("obj"))
+    found = [(m.end(), _resolve(m.group("subj"), last)) for m in _SUBJ_BEFORE_RE.finditer(s)]
+    found += [(m.end(), _clean_name(m.group("obj"))) for m in _VERB_THEN_NAME_RE.finditer(s)]
+    if not found:
+        return _NO_MATCH
+    for _, name in sorted(found, key=lambda f: -f[0]):
+        if _person(name, names):
+            return name
     return None
 
 
@@ -583,6 +662,8 @@ def _split_one(
     text: str, next_opens: str | None, continued: bool, state: dict[str, str | None]
 ) -> tuple[list[Piece], bool]:
     spans = _pair_marks(text, next_opens)
+    names: set[str] = state.setdefault("names", set())  # type: ignore[assignment]
+    _known_names(text, names)
     pieces: list[Piece] = []
     cursor = 0
     carry = state.get("carry")
@@ -603,16 +684,18 @@ def _split_one(
         inner = _norm(text[sp.start + 1 : sp.end])
         after = text[sp.end + 1 : sp.end + 200] if not sp.open_end else ""
         speaker = _speaker_after(after, state.get("last"))
-        if speaker is None:
+        if speaker == _NO_MATCH:
             sent_start = _sentence_start(text, sp.start, cursor)
             between = text[sent_start : sp.start]
-            if between.strip():
-                speaker = _speaker_before(between, state.get("last"))
-        if speaker is None and prev_speaker is not None and prev_quote_end >= 0:
+            speaker = _speaker_before(between, state.get("last"), names) if between.strip() else _NO_MATCH
+        # “…,” said the Met Office / the agency said: attributed, to no one we can name
+        attributed = speaker != _NO_MATCH or bool(after and inner[-1:] in ",?!" and _AFTER_LOOSE_RE.match(after))
+        speaker = _person(speaker or None, names)
+        if not attributed and prev_speaker is not None and prev_quote_end >= 0:
             gap = text[prev_quote_end : sp.start]
             if len(gap.split()) <= 10:
                 speaker = prev_speaker
-        if speaker is None and opens_paragraph:
+        if not attributed and speaker is None and opens_paragraph:
             speaker = carry  # a quote paragraph with no attribution goes on with the last speaker
         if speaker is not None:
             state["last"] = speaker
@@ -630,7 +713,7 @@ def _split_one(
     tail_text = text[max(cursor, len(text) - 300) :]
     scan = not short_tail and _VERB_RE.search(tail_text)
     for m in _SUBJ_BEFORE_RE.finditer(tail_text) if scan else ():
-        name = _clean_name(m.group("subj")) if m.group("subj").lower() not in {
+        name = _person(_clean_name(m.group("subj")), names) if m.group("subj").lower() not in {
             "he", "she", "they", "i", "we"} else None
         if name:
             state["last"] = name
