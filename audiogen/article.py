@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import html as html_lib
+import os
 import re
 import sys
 import unicodedata
@@ -178,7 +179,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-MAX_ARTICLE_BYTES = 8 * 2**20  # ~1 million words of text, or a very heavy HTML page
+from audiogen.limits import MAX_ARTICLE_BYTES  # noqa: E402  (~1 million words of text)
 
 
 def _too_big(name: str) -> InputError:
@@ -203,9 +204,12 @@ def read_article_bytes(path: str | Path) -> bytes:
         if p.is_dir():
             raise InputError(f"{p} is a folder, not an article file; give the path of a .txt, .md or .html file")
         try:
-            if p.stat().st_size > MAX_ARTICLE_BYTES:
+            with open(p, "rb") as fh:  # a device or FIFO has no size: read one byte past the limit at most
+                if os.fstat(fh.fileno()).st_size > MAX_ARTICLE_BYTES:
+                    raise _too_big(name)
+                data = fh.read(MAX_ARTICLE_BYTES + 1)
+            if len(data) > MAX_ARTICLE_BYTES:
                 raise _too_big(name)
-            data = p.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {p}: {exc.strerror or exc}; check its permissions") from None
     if not data:

@@ -19,6 +19,7 @@ import numpy as np
 
 from audiogen import ffmpeg
 from audiogen.errors import AudioError
+from audiogen.limits import MAX_AUDIO_BYTES, MAX_STINGER_SECONDS, describe_bytes
 
 MASTER_RATE = 44100  # every episode
 SPEECH_RATE = 22050  # speech clips: eSpeak NG's and Piper's own rate; ffmpeg upsamples them when encoding
@@ -34,13 +35,26 @@ def _pydub():
     return pydub
 
 
-def load_clip(path: Path | str, channels: int, rate: int = MASTER_RATE, fade_ms: int = 10):
-    """Decode any audio file into a pydub AudioSegment in the master format, with edge fades."""
+def load_clip(path: Path | str, channels: int, rate: int = MASTER_RATE, fade_ms: int = 10,
+              max_seconds: float = MAX_STINGER_SECONDS, what: str = "audio file"):
+    """Decode any audio file into a pydub AudioSegment in the master format, with edge fades.
+
+    The file may hold at most ``MAX_AUDIO_BYTES`` and ``max_seconds`` of audio; ffmpeg stops
+    decoding just past that, so a small file holding hours of silence costs no memory.
+    """
     path = Path(path)
     if not path.is_file():
-        raise AudioError(f"audio file not found: {path}; check the path or use --no-stingers")
+        raise AudioError(f"{what} not found: {path}; check the path or use --no-stingers")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise AudioError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if size > MAX_AUDIO_BYTES:
+        raise AudioError(f"{what} {path} is larger than the {describe_bytes(MAX_AUDIO_BYTES)} limit; "
+                         "choose a shorter file or use --no-stingers")
     proc = ffmpeg.run(
-        ["-i", str(path), "-vn", "-ac", str(channels), "-ar", str(rate), "-sample_fmt", "s16", "-f", "wav", "pipe:1"],
+        ["-i", str(path), "-vn", "-t", f"{max_seconds + 0.05:.3f}", "-ac", str(channels), "-ar", str(rate),
+         "-sample_fmt", "s16", "-f", "wav", "pipe:1"],
         what=f"reading {path.name}",
     )
     AudioSegment = _pydub().AudioSegment
@@ -50,6 +64,9 @@ def load_clip(path: Path | str, channels: int, rate: int = MASTER_RATE, fade_ms:
         raise AudioError(f"cannot read audio file {path}: {exc}") from None
     if seg.frame_count() < 1:
         raise AudioError(f"audio file {path} has no audio in it")
+    if seg.frame_count() > max_seconds * rate:
+        raise AudioError(f"{what} {path} is longer than the {max_seconds:g} s limit; "
+                         "choose a shorter file or use --no-stingers")
     seg = seg.set_frame_rate(rate).set_channels(channels).set_sample_width(2)
     fade = min(fade_ms, len(seg) // 4)
     return seg.fade_in(fade).fade_out(fade)
@@ -61,5 +78,6 @@ def segment_to_array(seg) -> np.ndarray:
     return data.reshape(-1, seg.channels)
 
 
-def load_array(path: Path | str, channels: int, rate: int = MASTER_RATE) -> np.ndarray:
-    return segment_to_array(load_clip(path, channels, rate))
+def load_array(path: Path | str, channels: int, rate: int = MASTER_RATE,
+               max_seconds: float = MAX_STINGER_SECONDS, what: str = "audio file") -> np.ndarray:
+    return segment_to_array(load_clip(path, channels, rate, max_seconds=max_seconds, what=what))

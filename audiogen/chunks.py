@@ -19,32 +19,48 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from audiogen.errors import OutputError
+from audiogen.limits import MAX_CHUNK_SECONDS
 from audiogen.fsutil import atomic_write_text, describe_os_error
 
 CHUNK_VERSION = "2"
 MIN_CHARS = 800  # about 50 s of speech
 MAX_CHARS = 3000
 CUT_ONE_IN = 2  # among paragraph ends past MIN_CHARS
+CHARS_PER_SECOND = 12  # a fast reading pace: overestimates a chunk's speech
 
 
-def split(items: Sequence[Any], is_mark, paragraph_end, speech_text) -> list[list[Any]]:
-    """Chunks of ``items``: a new one at each chapter mark, and after some paragraph pauses."""
+def split(items: Sequence[Any], is_mark, paragraph_end, speech_text, silence_seconds=None) -> list[list[Any]]:
+    """Chunks of ``items``: a new one at each chapter mark, and after some paragraph pauses.
+
+    ``silence_seconds(item)`` (None for items that are not silence) also cuts a chunk after any
+    pause once it holds about ``MAX_CHUNK_SECONDS`` of audio, so long pauses never make a chunk
+    (and the memory that reads it back) large.
+    """
     chunks: list[list[Any]] = [[]]
     chars = 0
+    quiet = 0.0
     last_text = ""
     for item in items:
         if is_mark(item) and chunks[-1]:
             chunks.append([])
-            chars = 0
+            chars, quiet = 0, 0.0
         chunks[-1].append(item)
         text = speech_text(item)
+        pause = silence_seconds(item) if silence_seconds else None
         if text is not None:
             chars += len(text)
             last_text = text
-        elif paragraph_end(item) and chars >= MIN_CHARS:
+            continue
+        if pause is not None:
+            quiet += pause
+            if chars / CHARS_PER_SECOND + quiet >= MAX_CHUNK_SECONDS:
+                chunks.append([])
+                chars, quiet = 0, 0.0
+                continue
+        if paragraph_end(item) and chars >= MIN_CHARS:
             if chars >= MAX_CHARS or zlib.crc32(last_text.encode("utf-8")) % CUT_ONE_IN == 0:
                 chunks.append([])
-                chars = 0
+                chars, quiet = 0, 0.0
     return [c for c in chunks if c]
 
 
@@ -82,6 +98,9 @@ class ChunkStore:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise cache_error(exc, self.root) from None
+        from audiogen.cleanup import sweep_dirs
+
+        sweep_dirs(self.root, ".work-")  # work folders of renders that were killed
 
     def mp3(self, k: str) -> Path:
         return self.root / k[:2] / f"{k}.mp3"
@@ -122,6 +141,7 @@ class ChunkStore:
         full = ChunkMeta(**meta, mp3_bytes=len(data), mp3_crc=zlib.crc32(data))
         target = self.mp3(k)
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(encoded, target)
         except OSError as exc:
             raise cache_error(exc, target) from None

@@ -3,6 +3,7 @@ so ``audiogen --help`` stays fast."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -219,10 +220,17 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         signal.signal(signal.SIGTERM, _on_sigterm)
+        # A shell starts `audiogen … &` with SIGINT ignored, and Python then installs no handler:
+        # Ctrl-C or `kill -INT` must still stop the run cleanly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     except ValueError:  # not in the main thread (tests)
         pass
     try:
+        from audiogen.cleanup import sweep_temp
+
+        sweep_temp()  # scratch folders of runs that were killed
         cli.main(args=argv, prog_name="audiogen", standalone_mode=False)
+        sys.stdout.flush()  # a failed write to stdout is an error, not a success
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("Interrupted: nothing was changed; run the command again to finish.", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -238,9 +246,27 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         os._exit(0)
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _STDOUT_ERRNOS:
+            _internal(exc, debug)
+        try:  # a write to stdout failed (a full disk, /dev/full): say so; the exit flush must not fail again
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        from audiogen.fsutil import describe_os_error
+
+        click.echo(f"Error: {describe_os_error(exc, 'standard output')}", err=True)
+        sys.exit(7)
     except Exception as exc:  # a bug: say so in one line, details with --debug
-        if debug:
-            traceback.print_exc()
-        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); run with --debug for details "
-                   "and report it", err=True)
-        sys.exit(EXIT_INTERNAL)
+        _internal(exc, debug)
+
+
+_STDOUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
+
+
+def _internal(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(exc)
+    click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); run with --debug for details "
+               "and report it", err=True)
+    sys.exit(EXIT_INTERNAL)

@@ -13,6 +13,26 @@ from audiogen.tts import engine_names
 
 
 
+class _Bitrate(click.ParamType):
+    """An MP3 bitrate; a bad one is a usage error (exit 2), like any other bad option."""
+
+    name = "kbps"
+
+    def convert(self, value, param, ctx):
+        from audiogen.settings import MP3_BITRATES
+
+        try:
+            kbps = int(value)
+        except (TypeError, ValueError):
+            kbps = None
+        if kbps not in MP3_BITRATES:
+            self.fail(f"{value!r} is not an MP3 bitrate; use one of {', '.join(map(str, MP3_BITRATES))}", param, ctx)
+        return kbps
+
+
+_BITRATE = _Bitrate()
+
+
 def render_options(f):
     opts = [
         click.option("--engine", type=click.Choice(engine_names(), case_sensitive=False), default=None,
@@ -32,7 +52,8 @@ def render_options(f):
         click.option("--no-stingers", "no_stingers", is_flag=True, help="No intro/outro music."),
         click.option("--stereo/--mono", "stereo", default=None,
                      help="Stereo 128 kb/s at -16 LUFS, or mono 64 kb/s at -19 LUFS (default)."),
-        click.option("--bitrate", type=int, default=None, help="MP3 bitrate in kb/s (CBR)."),
+        click.option("--bitrate", type=_BITRATE, default=None, metavar="KBPS",
+                     help="MP3 bitrate in kb/s (CBR): 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320."),
         click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Cover image (square JPEG/PNG) embedded in the MP3."),
         click.option("-j", "--workers", type=click.IntRange(1, 64), default=None,

@@ -11,11 +11,11 @@ when whole; the manifest (what the feed and site read) is written last.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from array import array
 from collections import Counter, deque
@@ -28,10 +28,13 @@ import numpy as np
 
 from audiogen import __version__, chunks, mix
 from audiogen.audio import MASTER_RATE, SPEECH_RATE, load_array
+from audiogen.cleanup import owned_tempdir
 from audiogen.errors import AudioError, EngineError
+from audiogen.limits import (MAX_AUDIO_BYTES, MAX_BED_SECONDS, MAX_COVER_BYTES, MAX_COVER_PIXELS,
+                             MAX_STINGER_SECONDS, read_limited)
 from audiogen.fsutil import atomic_path, atomic_write_text, slugify
 from audiogen.mp3join import Joiner, read_chunk
-from audiogen.script import NARRATOR, QUOTE, Script, Segment, to_json
+from audiogen.script import NARRATOR, QUOTE, Script, Segment, check_limits, to_json
 from audiogen.settings import RenderSettings
 from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate, default_cache_dir
 from audiogen.tags import ChapterTag, TagInfo, write_tags
@@ -282,7 +285,8 @@ class _Music_Library:
 
     def digests(self) -> dict[str, str]:
         """Content hashes of the music files, for the chunk cache keys."""
-        return {name: hashlib.sha256(self._path(name).read_bytes()).hexdigest() for name in ("intro", "outro", "bed")}
+        return {name: hashlib.sha256(read_limited(self._path(name), MAX_AUDIO_BYTES, f"the {name} file", AudioError)
+                                     ).hexdigest() for name in ("intro", "outro", "bed")}
 
     def get(self, name: str, offset_db: float = 0.0) -> np.ndarray:
         if name not in self._cache:
@@ -290,7 +294,8 @@ class _Music_Library:
 
             path = self._path(name)
             ch = self.settings.channels
-            x = load_array(path, ch)
+            x = load_array(path, ch, max_seconds=MAX_BED_SECONDS if name == "bed" else MAX_STINGER_SECONDS,
+                           what=f"the {name} file")
             loud = measure_loudness(mix.to_pcm(x, ch), MASTER_RATE, ch, true_peak=False)["integrated"]
             if loud is None:
                 raise AudioError(f"the {name} audio {path} is silent; choose another file")
@@ -364,8 +369,12 @@ def _produce(piece: list, raw: Path, rate: int, clips, music: "_Music_Library", 
         for item in piece:
             if isinstance(item, _Mark):
                 marks.append([item.title, frames * scale])
-            elif isinstance(item, _Silence):
-                write(mix.silence(item.seconds, ch, rate))
+            elif isinstance(item, _Silence):  # a second at a time: a long pause costs no memory
+                left = int(round(item.seconds * rate))
+                while left > 0:
+                    n = min(left, rate)
+                    write(bytes(2 * ch * n))
+                    left -= n
             elif isinstance(item, _Music):
                 write(mix.to_pcm(music.get(item.name), ch))
             elif isinstance(item, _Speech):
@@ -433,8 +442,7 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
     limit = max(1, settings.workers or os.cpu_count() or 1)
     timeline = _Timeline()
     running: deque = deque()  # (chunk index, ChunkEncode or None when cached, its local timeline)
-    stray: list[Path] = []  # encoder outputs not yet moved into the cache
-    with tempfile.TemporaryDirectory(dir=store.root, prefix=".work-") as work, open(tmp, "wb") as fh:
+    with owned_tempdir(".work-", dir=store.root) as work, open(tmp, "wb") as fh:
         joiner = Joiner(fh)
 
         def settle(i: int, meta: chunks.ChunkMeta) -> None:
@@ -461,8 +469,8 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
                         local = _produce(piece, raw, rate, clips, music, ceiling, settings)
                     except OSError as exc:  # the chunk's PCM goes to the cache's folder, not the output's
                         raise chunks.cache_error(exc, raw) from None
-                    stray.append(store.temp_path(keys[i]))
-                    running.append((i, mix.ChunkEncode(raw, stray[-1], ch, settings.kbps, rate), local))
+                    encoded = Path(work, f"{i}.mp3")  # moved into the cache when whole
+                    running.append((i, mix.ChunkEncode(raw, encoded, ch, settings.kbps, rate), local))
                     local["true_peak"] = mix.true_peak(np.memmap(raw, dtype="<i2", mode="r").reshape(-1, ch), rate)
                     while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
                         time.sleep(0.005)  # until any encoder ends (they finish out of order)
@@ -475,9 +483,6 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
             for _, enc, _ in running:
                 if enc is not None:
                     enc.abort()
-            for path in stray:
-                path.unlink(missing_ok=True)
-                path.with_suffix(".log").unlink(missing_ok=True)
             clips.close()
             raise
     loudness = mix.loudness_from_blocks(timeline.momentary, timeline.short, timeline.peaks)
@@ -491,13 +496,13 @@ def read_cover(path: Path) -> tuple[bytes, str]:
 
     from PIL import Image, UnidentifiedImageError
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        raise AudioError(f"cannot read the cover image {path}; check the path (--cover)") from None
+    data = read_limited(path, MAX_COVER_BYTES, "the cover image", AudioError, "use a smaller image (--cover)")
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format
+            if img.width * img.height > MAX_COVER_PIXELS:  # checked before decoding the pixels
+                raise AudioError(f"the cover {path} is {img.width}x{img.height} pixels, more than the limit of "
+                                 f"{MAX_COVER_PIXELS:,} pixels (4096x4096); use a smaller image (--cover)")
             img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise AudioError(f"the cover {path} is not a readable PNG or JPEG image") from None
@@ -539,6 +544,7 @@ def render(
     cache_dir: Path | None = None,
 ) -> Episode:
     """Render ``script`` to ``out_dir/<slug>.mp3`` and its manifest; return the Episode."""
+    check_limits(script, source or "the script")  # chapters, pauses: refused before any work
     settings = settings or RenderSettings()
     out_dir = Path(out_dir)
     slug = slug or slugify(script.title)
@@ -546,25 +552,22 @@ def render(
     cover_path = Path(cover) if cover else asset_path("cover.png")
     cover_bytes, cover_mime = read_cover(cover_path)
 
-    tmp_cache = None
-    if settings.cache:
-        cache = ClipCache(cache_dir or default_cache_dir())
-    else:
-        tmp_cache = tempfile.TemporaryDirectory(prefix="audiogen-nocache-")
-        cache = ClipCache(Path(tmp_cache.name))
     inputs = RenderInputs(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album,
                           dict(fallbacks or {}))
-    try:
+    with contextlib.ExitStack() as stack:
+        if settings.cache:
+            cache = ClipCache(cache_dir or default_cache_dir())
+            stack.callback(cache.prune)
+        else:  # removed on the way out, interrupted or not (after the workers have stopped)
+            cache = ClipCache(stack.enter_context(owned_tempdir("audiogen-nocache-")))
         synth = Synthesizer(cache, settings.workers)
         try:
             return _render_with(synth, inputs, progress, cache)
+        except BaseException:
+            synth.close(kill=True)  # no worker may go on writing into the cache once we unwind
+            raise
         finally:
             synth.close(wait=False)
-    finally:
-        if tmp_cache is not None:
-            tmp_cache.cleanup()
-        else:
-            cache.prune()
 
 
 def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[int, int], None] | None,
@@ -585,7 +588,8 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
     items, jobs = _plan(spoken, settings, voices)
     ch = settings.channels
     pieces = chunks.split(items, lambda it: isinstance(it, _Mark), lambda it: isinstance(it, _Silence) and it.paragraph,
-                          lambda it: it.text if isinstance(it, _Speech) else None)
+                          lambda it: it.text if isinstance(it, _Speech) else None,
+                          lambda it: it.seconds if isinstance(it, _Silence) else None)
     common = [ch, settings.kbps, round(voices.target, 2), round(voices.ceiling, 2), settings.stingers,
               music.digests() if settings.stingers else None]
     keys = [chunks.key([common, [_describe(it, jobs) for it in piece]]) for piece in pieces]

@@ -13,6 +13,7 @@ import subprocess
 from functools import lru_cache
 from typing import Sequence
 
+from audiogen.cleanup import child_kwargs
 from audiogen.errors import AudioError
 
 
@@ -37,7 +38,7 @@ def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg"
     """Run ffmpeg with ``args``; raise AudioError with its last error line on failure."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, check=False)
+        proc = subprocess.run(cmd, input=input, capture_output=True, check=False, **child_kwargs())
     except OSError as exc:
         raise AudioError(f"could not run ffmpeg: {exc}") from None
     if proc.returncode != 0:
@@ -73,7 +74,7 @@ def measure_loudness(pcm: bytes, rate: int, channels: int, *, true_peak: bool = 
     proc = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ar", str(rate),
          "-ac", str(channels), "-i", "pipe:0", "-af", f"ebur128=framelog=quiet:peak={peak}", "-f", "null", "-"],
-        input=pcm, capture_output=True, check=False,
+        input=pcm, capture_output=True, check=False, **child_kwargs(),
     )
     if proc.returncode != 0:
         raise AudioError(f"loudness measurement failed: {last_error_line(proc.stderr)}")

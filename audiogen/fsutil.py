@@ -70,11 +70,19 @@ def describe_os_error(exc: OSError, path: Path | str) -> str:
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temp path beside ``target``; rename it onto ``target`` only on success."""
+    from audiogen.cleanup import hold_lock, sweep_files
+
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        folder = str(target.parent.resolve())
+        if folder not in _swept:  # temp files of runs that were killed, once per folder and process
+            _swept.add(folder)
+            sweep_files(folder, TMP_PREFIX)
         fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
-        os.close(fd)
+        if hold_lock(fd) is False:  # no locks here (Windows): an open file could not be renamed
+            os.close(fd)
+            fd = -1
     except OSError as exc:
         raise OutputError(describe_os_error(exc, target)) from None
     tmp = Path(tmp_name)
@@ -87,10 +95,28 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if fd >= 0:
+            os.close(fd)
+
+
+_swept: set[str] = set()
 
 
 def atomic_write_bytes(target: Path | str, data: bytes) -> None:
-    """Write ``data`` to ``target`` atomically (fsync'd temp file, then rename)."""
+    """Write ``data`` to ``target`` atomically (fsync'd temp file, then rename).
+
+    A target that exists and is not a regular file (``/dev/stdout``, a FIFO, ``/dev/full``) is
+    written into, never replaced; its write errors are errors too.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        try:
+            with open(target, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+        except OSError as exc:
+            raise OutputError(describe_os_error(exc, target)) from None
+        return
     with atomic_path(target) as tmp:
         try:
             with open(tmp, "wb") as fh:

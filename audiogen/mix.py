@@ -20,6 +20,7 @@ import numpy as np
 
 from audiogen import ffmpeg
 from audiogen.audio import MASTER_RATE, SPEECH_RATE
+from audiogen.cleanup import child_kwargs
 from audiogen.errors import AudioError, OutputError
 from audiogen.fsutil import describe_os_error
 
@@ -236,7 +237,7 @@ class ChunkEncode:
         try:
             with open(self.log, "wb") as log:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                                             start_new_session=True)
+                                             start_new_session=True, **child_kwargs())
         except OSError as exc:
             raise AudioError(f"could not start ffmpeg: {exc}") from None
 

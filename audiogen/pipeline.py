@@ -56,6 +56,8 @@ def check_inputs(settings: RenderSettings) -> None:
     for name in ("intro", "outro", "bed"):
         path = getattr(settings, name)
         if path is not None and settings.stingers and not Path(path).is_file():
+            if Path(path).exists():
+                raise AudioError(f"{name} file {path} is not a regular file; give an audio file or use --no-stingers")
             raise AudioError(f"{name} file not found: {path}; give an audio file or use --no-stingers")
     if settings.lexicon is not None and not Path(settings.lexicon).is_file():
         raise ConfigError(f"lexicon file not found: {settings.lexicon}")
@@ -65,19 +67,20 @@ def check_inputs(settings: RenderSettings) -> None:
 
 
 def _read_script_bytes(source: str) -> bytes:
+    from audiogen.limits import MAX_SCRIPT_BYTES, describe_bytes, read_limited
+
     if source == "-":
         import sys  # stdin is read only for "-"
 
-        return sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1)
+        if len(data) > MAX_SCRIPT_BYTES:
+            raise InputError(f"the script on standard input is larger than the {describe_bytes(MAX_SCRIPT_BYTES)} "
+                             "limit; split the article into several episodes")
+        return data
     path = Path(source)
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a script file made by 'audiogen script'")
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"script not found: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return read_limited(path, MAX_SCRIPT_BYTES, "the script", InputError, "split the article into several episodes")
 
 
 def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSettings | None = None,

@@ -40,7 +40,7 @@ NARRATOR = "narrator"
 QUOTE = "quote"
 ROLES = (NARRATOR, QUOTE)
 FORMAT_VERSION = 1
-MAX_PAUSE = 60.0  # seconds; longer silences are almost surely typos and would be encoded in full
+from audiogen.limits import MAX_CHAPTERS, MAX_PAUSE_SECONDS as MAX_PAUSE, MAX_TOTAL_PAUSE_SECONDS  # noqa: E402
 HEADER_KEYS = ("title", "author", "date", "language")
 
 
@@ -207,6 +207,7 @@ def parse_text(text: str, source: str = "script") -> Script:
     in_header = True
     para_open = False
     stale: list[int] = []
+    total_pause = 0.0
 
     def err(lineno: int, msg: str) -> InputError:
         return InputError(f"{source}, line {lineno}: {msg}")
@@ -232,6 +233,8 @@ def parse_text(text: str, source: str = "script") -> Script:
             continue
         if line.startswith("## "):
             close_chapter()
+            if len(chapters) >= MAX_CHAPTERS:
+                raise err(lineno, f"more than the limit of {MAX_CHAPTERS} chapters; merge some sections")
             para_open = False
             in_header = False
             title = line[3:].strip()
@@ -243,10 +246,13 @@ def parse_text(text: str, source: str = "script") -> Script:
             key = key.strip().lower()
             if not sep or not re.fullmatch(r"[a-z][a-z0-9_-]*", key):
                 raise err(lineno, "expected 'key: value' before the first '## ' chapter")
-            if key in HEADER_KEYS:
-                header[key] = value.strip()
-            else:
-                extra.append((key, value.strip()))
+            if key not in HEADER_KEYS:
+                raise err(lineno, f"unknown key {key!r} (known: {', '.join(HEADER_KEYS)})")
+            if key in header:
+                raise err(lineno, f"'{key}:' is given twice")
+            if key == "date" and value.strip() and not valid_date(value.strip()):
+                raise err(lineno, f"date must be YYYY-MM-DD, YYYY-MM or YYYY, got {value.strip()!r}")
+            header[key] = value.strip()
             continue
         if title is None:
             raise err(lineno, "text before the first '## ' chapter")
@@ -269,9 +275,15 @@ def parse_text(text: str, source: str = "script") -> Script:
                 raise err(lineno, "expected a pause like '(pause 1.5s)'")
             if not segs:
                 raise err(lineno, "'(pause …)' must follow a line of text")
-            if float(m.group(1)) > MAX_PAUSE:
-                raise err(lineno, f"a pause can be at most {MAX_PAUSE:g}s")
-            segs[-1] = replace(segs[-1], pause=float(m.group(1)))
+            # Consecutive pause lines add up; one gap holds at most MAX_PAUSE of silence.
+            pause = (segs[-1].pause or 0.0) + float(m.group(1))
+            if pause > MAX_PAUSE:
+                raise err(lineno, f"a pause can be at most {MAX_PAUSE:g}s (consecutive pauses add up)")
+            total_pause += float(m.group(1))
+            if total_pause > MAX_TOTAL_PAUSE_SECONDS:
+                raise err(lineno, f"the pauses of one script add up to more than the limit of "
+                                  f"{MAX_TOTAL_PAUSE_SECONDS:g}s")
+            segs[-1] = replace(segs[-1], pause=pause)
             continue
         role, speaker = NARRATOR, None
         if line.startswith("> ") or line == ">":
@@ -349,6 +361,38 @@ def _json_text(value: Any, what: str) -> str:
     return value
 
 
+def _json_optional(value: Any, what: str) -> str | None:
+    """An optional JSON string: a number or an object is refused, not turned into its repr."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{what} must be a string or null, got {json.dumps(value)[:40]}")
+    return value
+
+
+def valid_date(value: str) -> bool:
+    """YYYY-MM-DD, YYYY-MM or YYYY (what ID3 and the feed can use), a real calendar date."""
+    from datetime import date
+
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    if not m:
+        return False
+    try:
+        date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return False
+    return True
+
+
+def check_limits(script: Script, source: str = "script") -> None:
+    """Refuse a script past the limits of docs/robustness.md, before anything is rendered."""
+    if len(script.chapters) > MAX_CHAPTERS:
+        raise InputError(f"{source}: {len(script.chapters):,} chapters, more than the limit of {MAX_CHAPTERS}; "
+                         "merge some sections")
+    total = sum(seg.pause or 0.0 for seg in script.segments)
+    if total > MAX_TOTAL_PAUSE_SECONDS:
+        raise InputError(f"{source}: the pauses add up to {total:g}s, more than the limit of "
+                         f"{MAX_TOTAL_PAUSE_SECONDS:g}s")
+
+
 def from_json(data: Any, source: str = "script") -> Script:
     """Build a script from the JSON shape (unknown keys are ignored)."""
     try:
@@ -360,7 +404,7 @@ def from_json(data: Any, source: str = "script") -> Script:
                         s["role"],
                         _json_text(s["text"], "a segment's text"),
                         s.get("speech") or s["text"],
-                        speaker=s.get("speaker"),
+                        speaker=_json_optional(s.get("speaker"), "a speaker"),
                         paragraph_end=bool(s.get("paragraph_end", True)),
                         pause=s.get("pause"),
                     )
@@ -371,15 +415,20 @@ def from_json(data: Any, source: str = "script") -> Script:
         )
         if not any(ch.segments for ch in chapters):
             raise ValueError("no text to read")
-        return Script(
+        date = _json_optional(data.get("date"), "date")
+        if date and date.strip() and not valid_date(date.strip()):
+            raise ValueError(f"date must be YYYY-MM-DD, YYYY-MM or YYYY, got {date!r}")
+        script = Script(
             title=_json_text(data["title"], "title"),
             chapters=chapters,
-            author=data.get("author"),
-            date=data.get("date"),
-            language=data.get("language") or "en",
+            author=_json_optional(data.get("author"), "author"),
+            date=date,
+            language=_json_optional(data.get("language"), "language") or "en",
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{source}: not an audiogen JSON script ({exc})") from None
+    check_limits(script, source)
+    return script
 
 
 def dumps_json(script: Script) -> str:

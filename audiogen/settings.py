@@ -13,6 +13,9 @@ from typing import Any, Mapping
 from audiogen.errors import ConfigError
 
 
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # kb/s, MPEG-1 layer III
+
+
 @dataclass(frozen=True)
 class Pauses:
     """Silence in seconds inserted between pieces of narration."""
@@ -84,7 +87,7 @@ def validate(s: RenderSettings) -> RenderSettings:
         _num("pitch", s.pitch, 0, 99, int)
     if s.quote_pitch is not None:
         _num("quote_pitch", s.quote_pitch, 0, 99, int)
-    if s.bitrate is not None and s.bitrate not in (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320):
+    if s.bitrate is not None and s.bitrate not in MP3_BITRATES:
         raise ConfigError(f"bitrate must be an MP3 bitrate in kb/s such as 64 or 128, got {s.bitrate!r}")
     if s.loudness is not None:
         _num("loudness", s.loudness, -36, -9)
@@ -99,6 +102,22 @@ def validate(s: RenderSettings) -> RenderSettings:
 
 
 _PATH_KEYS = {"intro", "outro", "bed", "lexicon"}
+_STR_KEYS = {"engine", "voice", "quote_voice", *_PATH_KEYS}
+_BOOL_KEYS = {"stingers", "cast", "cache"}
+_INT_KEYS = {"rate", "pitch", "quote_pitch", "channels", "bitrate", "workers"}
+_FLOAT_KEYS = {"loudness", "true_peak"}
+
+
+def _check_type(key: str, value: Any) -> None:
+    """TOML types per key: a string where a word is meant, true/false for switches, numbers for numbers."""
+    if key in _STR_KEYS and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"{key} must be a non-empty string in quotes, got {value!r}")
+    if key in _BOOL_KEYS and not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false (no quotes), got {value!r}")
+    if key in _INT_KEYS and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{key} must be a whole number, got {value!r}")
+    if key in _FLOAT_KEYS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(f"{key} must be a number, got {value!r}")
 
 
 def from_mapping(data: Mapping[str, Any], base: Path | None = None, source: str = "config") -> RenderSettings:
@@ -108,6 +127,10 @@ def from_mapping(data: Mapping[str, Any], base: Path | None = None, source: str 
     for key, value in data.items():
         if key not in known:
             raise ConfigError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        try:
+            _check_type(key, value)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
         if key == "pauses":
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{source}: pauses must be a table of seconds")
@@ -115,7 +138,10 @@ def from_mapping(data: Mapping[str, Any], base: Path | None = None, source: str 
             bad = set(value) - pknown
             if bad:
                 raise ConfigError(f"{source}: unknown pause {sorted(bad)[0]!r} (known: {', '.join(sorted(pknown))})")
-            value = Pauses(**{k: _num(f"pauses.{k}", v, 0, 30) for k, v in value.items()})
+            try:
+                value = Pauses(**{k: _num(f"pauses.{k}", v, 0, 30) for k, v in value.items()})
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {exc}") from None
         elif key in _PATH_KEYS and value is not None:
             p = Path(str(value)).expanduser()
             value = p if p.is_absolute() or base is None else base / p

@@ -418,17 +418,21 @@ def _render_settings(table: Any, show_dir: Path, path: Path, text: str) -> Rende
     return from_mapping(table, base=show_dir, source=f"{path}: [render]")
 
 
+def _read_config(path: Path) -> str:
+    """podcast.toml's text, read no further than its size limit."""
+    from audiogen.limits import MAX_CONFIG_BYTES, read_limited
+
+    data = read_limited(path, MAX_CONFIG_BYTES, "config file", ConfigError)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+
+
 def load_render_settings(config_path: Path | str) -> RenderSettings:
     """The ``[render]`` table of a podcast.toml used outside a show (``--config``), validated."""
     path = Path(config_path).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = _read_config(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -446,12 +450,7 @@ def read_config_text(show_dir: Path) -> tuple[Path, str, dict[str, Any]]:
         raise ConfigError(f"show folder {show_dir} does not exist; create one with 'audiogen init {show_dir}'")
     if not path.is_file():
         raise ConfigError(f"{show_dir} is not a show folder (no {CONFIG_NAME}); create one with 'audiogen init {show_dir}'")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = _read_config(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

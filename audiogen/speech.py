@@ -62,13 +62,12 @@ def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
 
 def load_lexicon(path: str | PathLike[str]) -> Lexicon:
     """Read and parse a lexicon file; ConfigError if it is missing, unreadable or invalid."""
+    from audiogen.limits import MAX_LEXICON_BYTES, read_limited
+
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"lexicon file not found: {p} (check the path given with --lexicon or in the config)") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read lexicon file {p}: {exc.strerror or exc}") from None
+    if not p.exists():
+        raise ConfigError(f"lexicon file not found: {p} (check the path given with --lexicon or in the config)")
+    data = read_limited(p, MAX_LEXICON_BYTES, "the lexicon file", ConfigError, "split it or keep the words you need")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -102,8 +101,20 @@ def _parse_text_lexicon(text: str, source: str) -> Lexicon:
             raise ConfigError(f"{source}, line {lineno}: the written form before '=' is empty")
         if not alias:
             raise ConfigError(f"{source}, line {lineno}: the spoken form after '=' is empty")
+        _check_entry(entries, grapheme, alias, f"{source}, line {lineno}")
         entries.append(LexiconEntry(unicodedata.normalize("NFC", grapheme), alias, ignore_case))
     return Lexicon(tuple(entries))
+
+
+def _check_entry(entries: list, grapheme: str, alias: str, where: str) -> None:
+    """Hold a lexicon to its limits (docs/robustness.md): each entry is matched against every line."""
+    from audiogen.limits import MAX_LEXICON_ENTRIES, MAX_LEXICON_FORM_CHARS
+
+    if len(entries) >= MAX_LEXICON_ENTRIES:
+        raise ConfigError(f"{where}: more than the limit of {MAX_LEXICON_ENTRIES:,} lexicon entries")
+    for form in (grapheme, alias):
+        if len(form) > MAX_LEXICON_FORM_CHARS:
+            raise ConfigError(f"{where}: a form of {len(form):,} characters; the limit is {MAX_LEXICON_FORM_CHARS}")
 
 
 def _local(tag: str) -> str:
@@ -154,6 +165,7 @@ def _parse_pls(text: str, source: str) -> Lexicon:
                 raise ConfigError(f"{source}, line {lexeme['line']}: <lexeme> has no <grapheme>")
             if aliases:  # phoneme-only lexemes are skipped: pyttsx3 cannot pass phonemes to eSpeak
                 for g in graphemes:  # type: ignore[union-attr]
+                    _check_entry(entries, g, aliases[0], f"{source}, line {lexeme['line']}")  # type: ignore[index]
                     entries.append(LexiconEntry(g, aliases[0]))  # type: ignore[index]
             lexeme = None
 

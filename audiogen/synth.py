@@ -9,6 +9,7 @@ a bounded number in flight, so memory does not grow with the article.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -16,6 +17,7 @@ import os
 import struct
 import sys
 import tempfile
+import time
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +35,7 @@ CACHE_VERSION = "5"
 _MAGIC = b"AGC2"
 _HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
 DEFAULT_CACHE_CAP_MB = 1024
+STALE_TMP_S = 3600  # a clip is written in milliseconds: an older temp file was left by a killed worker
 
 
 def default_cache_dir() -> Path:
@@ -123,6 +126,11 @@ class ClipCache:
         total = 0
         found = [*(self.root / "clips").glob("*/*.pcm"), *(self.root / "chunks").glob("*/*.mp3"),
                  *(self.root / "chunks").glob("*/*.json")]
+        now = time.time()
+        for f in [*(self.root / "clips").glob("*/.tmp-*"), *(self.root / "chunks").glob("*/.tmp-*")]:
+            with contextlib.suppress(OSError):  # half-written by a process that was killed
+                if now - f.stat().st_mtime > STALE_TMP_S:
+                    f.unlink()
         for f in found:
             try:
                 st = f.stat()
@@ -228,10 +236,12 @@ def _worker_init(cache_root: str, quiet_fd: bool, engine_modules: Sequence[str] 
     import importlib
     import signal
 
-    for name in engine_modules:  # engines registered outside audiogen.tts (plug-ins, test doubles)
-        importlib.import_module(name)
+    from audiogen.cleanup import die_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    die_with_parent()  # a worker never outlives its forkserver (nor the forkserver the render)
+    for name in engine_modules:  # engines registered outside audiogen.tts (plug-ins, test doubles)
+        importlib.import_module(name)
     _worker_cache = ClipCache(Path(cache_root))
     if quiet_fd:
         # Engines print on stdout; the parent's stdout may carry --json.
@@ -276,16 +286,25 @@ class Synthesizer:
             if ctx.get_start_method() == "forkserver":
                 # Workers fork from a server that has imported numpy and audiogen once, instead of
                 # each importing them (no engine is started there: eSpeak's threads must not be forked).
-                ctx.set_forkserver_preload(["audiogen.synth"])
+                ctx.set_forkserver_preload(["audiogen._forkserver", "audiogen.synth"])
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
                 initargs=(str(self.cache.root), True, tts.modules()),
             )
 
-    def close(self, wait: bool = True) -> None:
+    def close(self, wait: bool = True, kill: bool = False) -> None:
+        """Stop the pool; ``kill`` ends its workers at once and waits for them (an interrupt: no
+        worker may write into a cache folder that is about to be removed)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if kill:
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    with contextlib.suppress(Exception):
+                        proc.kill()
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    with contextlib.suppress(Exception):
+                        proc.join(5)
+            pool.shutdown(wait=wait or kill, cancel_futures=True)
 
     def calibrate(self, voices: Sequence[Voice], target_lufs: float, ceiling_db: float) -> list[float]:
         """Gains of ``voices`` (see ``calibrate``), measured in parallel when the pool runs."""
@@ -337,7 +356,7 @@ class Synthesizer:
         except BaseException:
             for f in futures.values():
                 f.cancel()
-            self.close(wait=False)
+            self.close(wait=False, kill=True)
             raise
         self.close()
 

@@ -19,6 +19,7 @@ from typing import Sequence
 
 from audiogen.errors import AudioError
 
+CTOC_MAX_ENTRIES = 255  # an ID3 CTOC frame counts its entries in one byte
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline and CR stay
 
 
@@ -95,8 +96,20 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
     tags.add(TLEN(encoding=3, text=[str(int(info.duration_ms))]))
     if info.chapters:
         ids = [f"chp{i}" for i in range(len(info.chapters))]
-        tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+        if len(ids) <= CTOC_MAX_ENTRIES:
+            tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                          child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+        else:  # a CTOC lists at most 255 entries (one byte): nest tables of up to 255 chapters each
+            groups = [ids[i:i + CTOC_MAX_ENTRIES] for i in range(0, len(ids), CTOC_MAX_ENTRIES)]
+            if len(groups) > CTOC_MAX_ENTRIES:
+                raise AudioError(f"{len(ids)} chapters are more than an ID3 table of contents can hold")
+            tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                          child_element_ids=[f"toc{g}" for g in range(len(groups))],
+                          sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+            for g, group in enumerate(groups):
+                tags.add(CTOC(element_id=f"toc{g}", flags=CTOCFlags.ORDERED, child_element_ids=group,
+                              sub_frames=[TIT2(encoding=3, text=[f"Chapters {g * CTOC_MAX_ENTRIES + 1}-"
+                                                                 f"{g * CTOC_MAX_ENTRIES + len(group)}"])]))
         for cid, ch in zip(ids, info.chapters):
             tags.add(CHAP(element_id=cid, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,

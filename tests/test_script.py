@@ -78,7 +78,7 @@ _segment = st.builds(
 )
 _chapter = st.builds(Chapter, title=_text, segments=st.lists(_segment, min_size=1, max_size=5).map(tuple))
 _script = st.builds(Script, title=_text, chapters=st.lists(_chapter, min_size=1, max_size=3).map(tuple),
-                    author=st.one_of(st.none(), _text), date=st.one_of(st.none(), _text),
+                    author=st.one_of(st.none(), _text), date=st.one_of(st.none(), st.dates().map(lambda d: d.isoformat())),
                     language=st.sampled_from(["en", "en-gb", "de"]))
 
 

@@ -21,7 +21,6 @@ import contextlib
 import io
 import os
 import re
-import tempfile
 import threading
 import time
 import wave
@@ -72,7 +71,9 @@ class Pyttsx3Engine:
         self._engine.connect("error", self._on_error)
         self._finished = threading.Event()
         self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
-        self._tmpdir = Path(tempfile.mkdtemp(prefix="audiogen-tts-"))
+        from audiogen.cleanup import scratch_dir
+
+        self._tmpdir = scratch_dir("audiogen-tts-")  # removed when the process ends
         self._voices: list[VoiceInfo] | None = None
         self._current: str | None = None
         self._rate = 22050
