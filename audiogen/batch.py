@@ -73,10 +73,9 @@ class Job:
 def _file_digest(path: Path | None) -> str | None:
     if path is None:
         return None
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return f"unreadable:{path}"
+    from audiogen.limits import MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
+
+    return sha256_limited(path, max(MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES)) or f"unreadable:{path}"
 
 
 def _package_versions(names: Iterable[str]) -> list[str]:
@@ -226,10 +225,9 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
 
 
 def _sha256(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None  # the render reports why it cannot be read
+    from audiogen.limits import MAX_ARTICLE_BYTES, sha256_limited
+
+    return sha256_limited(path, MAX_ARTICLE_BYTES)  # None: the render reports why it cannot be read
 
 
 def _unique(articles: Iterable[str]) -> list[str]:
@@ -275,7 +273,7 @@ def run_batch(
     cores for synthesis (unless ``settings.workers`` is set). Nothing is published
     here: with a show, the caller rebuilds the feed once afterwards.
     """
-    import tempfile
+    from audiogen.cleanup import owned_tempdir
 
     articles = _unique(articles)
     if jobs > 1 and settings.workers is None:
@@ -290,7 +288,7 @@ def run_batch(
         if on_result:
             on_result(result)
 
-    with tempfile.TemporaryDirectory(prefix="audiogen-batch-") as claims:
+    with owned_tempdir("audiogen-batch-") as claims:
         for i, article in enumerate(articles):
             sha = _sha256(article) if article != "-" else None
             done = index.get((sha, fingerprint)) if sha else None

@@ -431,13 +431,31 @@ class _Timeline:
         self.peaks.append(meta.true_peak)
 
 
+PRUNE_EVERY_BYTES = 64 * 2**20  # the cache is held to its cap during a render, checked this often
+
+
 def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store: chunks.ChunkStore, clips,
-                   music: "_Music_Library", ceiling: float, settings: RenderSettings):
+                   music: "_Music_Library", ceiling: float, settings: RenderSettings,
+                   prune: Callable[[set], object] | None = None):
     """Encode the chunks not in the cache (one LAME process per chunk, up to one per core at
     once, while the next chunk is assembled), join all of them in order into ``tmp``.
 
+    Every ``PRUNE_EVERY_BYTES`` of clips and chunks added, ``prune(keep)`` holds the cache to its
+    cap, keeping the cached chunks this render has yet to join.
+
     Returns the decoded length in samples, the chapter marks, the cues and the loudness.
     """
+    added = 0
+
+    def grew(nbytes: int, done: int) -> None:
+        nonlocal added
+        added += nbytes
+        if prune is not None and added >= PRUNE_EVERY_BYTES:
+            added = 0
+            keep = {p for j in range(done + 1, len(pieces)) if metas[j] is not None
+                    for p in (store.mp3(keys[j]), store.mp3(keys[j]).with_suffix(".json"))}
+            prune(keep)
+
     ch = settings.channels
     limit = max(1, settings.workers or os.cpu_count() or 1)
     timeline = _Timeline()
@@ -457,8 +475,12 @@ def _encode_chunks(tmp: Path, pieces: list, keys: list[str], metas: list, store:
                     settle(i, metas[i])
                 else:
                     measured = enc.result()
-                    Path(work, f"{i}.raw").unlink(missing_ok=True)
-                    settle(i, store.put(keys[i], enc.out, {**local, **measured}))
+                    raw = Path(work, f"{i}.raw")
+                    clip_bytes = raw.stat().st_size if raw.exists() else 0  # about what its clips hold
+                    raw.unlink(missing_ok=True)
+                    meta = store.put(keys[i], enc.out, {**local, **measured})
+                    settle(i, meta)
+                    grew(clip_bytes + meta.mp3_bytes, i)
                 running.popleft()
 
         try:
@@ -610,7 +632,7 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
     mp3_path = out_dir / f"{slug}.mp3"
     with atomic_path(mp3_path) as tmp:
         frames, marks, cues, loudness = _encode_chunks(tmp, pieces, keys, metas, store, clips, music, voices.ceiling,
-                                                       settings)
+                                                       settings, prune=cache.prune if settings.cache else None)
         duration = frames / MASTER_RATE
         chapters = tuple(
             ChapterMark(title, round(start / MASTER_RATE, 3),

@@ -59,3 +59,24 @@ def read_limited(path: Path | str, limit: int, what: str, error: Type[AudiogenEr
     if len(data) > limit:
         raise too_big
     return data
+
+
+def sha256_limited(path: Path | str, limit: int) -> str | None:
+    """The sha256 of a file read in blocks, or None when it cannot be read or holds more than
+    ``limit`` bytes (whoever reads it next reports why)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    seen = 0
+    try:
+        with open(path, "rb") as fh:
+            while True:
+                block = fh.read(1 << 20)
+                if not block:
+                    return h.hexdigest()
+                seen += len(block)
+                if seen > limit:
+                    return None
+                h.update(block)
+    except OSError:
+        return None

@@ -125,7 +125,7 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
         out_dir = show.episode_dir(slug)
         album = album or show.config.title
     out = Path(out_dir) if out_dir is not None else Path("output")
-    fresh = show is not None and not out.exists()
+    fresh = not out.exists()  # a first render that fails (or is interrupted) leaves no empty folder
     try:
         return _episode.render(script, out, settings, slug=slug, source_sha256=src.sha256 or None,
                                source=src.origin or None, cover=cover, album=album, progress=progress,

@@ -67,9 +67,9 @@ class Job:
 class ClipCache:
     """Mono 16-bit 22.05 kHz clips, one file per key, verified by length and CRC on read."""
 
-    def __init__(self, root: Path, cap_mb: int = DEFAULT_CACHE_CAP_MB):
+    def __init__(self, root: Path, cap_mb: float | None = None):
         self.root = Path(root)
-        self.cap_bytes = cap_mb * 1024 * 1024
+        self.cap_bytes = int((DEFAULT_CACHE_CAP_MB if cap_mb is None else cap_mb) * 1024 * 1024)
         try:
             (self.root / "clips").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -119,9 +119,9 @@ class ClipCache:
             raise OutputError(describe_os_error(exc, p) + " (the clip cache; AUDIOGEN_CACHE_DIR or "
                               "--no-cache choose another place)") from None
 
-    def prune(self) -> int:
-        """Delete least-recently-used clips and encoded chunks until the cache is under its cap;
-        return bytes freed."""
+    def prune(self, keep: set[Path] | frozenset = frozenset()) -> int:
+        """Delete least-recently-used clips and encoded chunks until the cache is under its cap,
+        never a file in ``keep`` (what a render in progress has yet to read); return bytes freed."""
         files = []
         total = 0
         found = [*(self.root / "clips").glob("*/*.pcm"), *(self.root / "chunks").glob("*/*.mp3"),
@@ -143,6 +143,8 @@ class ClipCache:
         for _, _, size, f in sorted(files):
             if total - freed <= self.cap_bytes:
                 break
+            if f in keep:
+                continue
             try:
                 f.unlink()
                 freed += size
