@@ -171,7 +171,7 @@ class _Voices:
             counts = Counter(s.speaker for s in script.segments if s.role == QUOTE and s.speaker)
             recurring = [name for name, n in counts.most_common() if n >= 2]
             for i, name in enumerate(recurring):
-                vid = engine.cast_voice(i) if hasattr(engine, "cast_voice") else None
+                vid = engine.cast_voice(i, language=lang) if hasattr(engine, "cast_voice") else None
                 self.cast[name] = engine.resolve(vid, role="quote", rate=settings.rate, language=lang)
         self.ceiling = settings.true_peak - 1.5
         self.target = settings.target_lufs - (STEREO_OFFSET_DB if settings.channels == 2 else 0.0)
@@ -695,9 +695,16 @@ def write_manifest(episode: Episode) -> Path:
     return path
 
 
-_ISO639 = {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld", "pt": "por",
-           "sv": "swe", "da": "dan", "no": "nor", "fi": "fin", "pl": "pol", "ru": "rus", "ja": "jpn", "zh": "zho"}
+_ISO639 = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld", "pt": "por", "sv": "swe",
+    "da": "dan", "no": "nor", "nb": "nob", "nn": "nno", "fi": "fin", "pl": "pol", "ru": "rus", "ja": "jpn",
+    "zh": "zho", "ca": "cat", "gl": "glg", "eu": "eus", "cs": "ces", "sk": "slk", "hu": "hun", "ro": "ron",
+    "el": "ell", "tr": "tur", "uk": "ukr", "bg": "bul", "hr": "hrv", "sr": "srp", "sl": "slv", "lt": "lit",
+    "lv": "lav", "et": "est", "is": "isl", "ga": "gle", "cy": "cym", "af": "afr", "ar": "ara", "he": "heb",
+    "hi": "hin", "ko": "kor", "vi": "vie", "id": "ind", "ms": "msa", "th": "tha", "fa": "fas", "lb": "ltz",
+}  # fmt: skip
 
 
 def _iso639_2(lang: str) -> str:
-    return _ISO639.get((lang or "en").split("-")[0].lower(), "eng")
+    code = (lang or "en").split("-")[0].lower()
+    return _ISO639.get(code, code if len(code) == 3 else "und")  # "und": undetermined (ISO 639-2)

@@ -79,7 +79,7 @@ def _ordered_id3_class():
 
 def write_tags(path: Path | str, info: TagInfo) -> None:
     """Replace any tag on the MP3 at ``path`` with an ID3v2.3 tag built from ``info``."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLEN, TPE1, CTOCFlags
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLAN, TLEN, TPE1, CTOCFlags
 
     OrderedID3 = _ordered_id3_class()
     tags = OrderedID3()
@@ -91,6 +91,8 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
     if info.date:
         tags.add(TDRC(encoding=3, text=[_clean(info.date)]))
     tags.add(TCON(encoding=3, text=[info.genre]))
+    if info.language:
+        tags.add(TLAN(encoding=3, text=[info.language[:3]]))  # ISO 639-2, as ID3v2.3 asks
     if info.comment:
         tags.add(COMM(encoding=3, lang=info.language[:3] or "eng", desc="", text=[_clean(info.comment)]))
     tags.add(TLEN(encoding=3, text=[str(int(info.duration_ms))]))

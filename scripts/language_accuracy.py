@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         try:
             detect = DETECTORS[name]()
-            detect("warm up")
+            detect("The model loads on the first call, so this warm-up sentence is not timed.")
         except ImportError as exc:
             results[name] = {"skipped": f"not installed ({exc.name})"}
             continue
@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         pa = f"{r['paragraph_accuracy']:.1%} of {r['paragraphs']}"
         sa = f"{r['sentence_accuracy']:.1%} of {r['sentences']}"
         fa = f"{r['fragment_accuracy']:.1%} of {r['fragments']}"
+        abstained = sum("->None:" in w for w in r["wrong"])
+        if abstained:
+            fa += f" ({abstained} no answer)"
         print(f"{name:16} {r['load_s']:7.2f} {pa:>14} {r['ms_per_paragraph']:8.2f} {sa:>14} {r['ms_per_sentence']:8.2f} {fa:>14}")
         if args.verbose:
             for w in r["wrong"]:

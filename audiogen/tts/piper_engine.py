@@ -214,7 +214,7 @@ class PiperEngine:
         variant = DEFAULT_VARIANTS.get(role, "")
         return f"{base}+{variant}" if variant else base
 
-    def cast_voice(self, index: int) -> str:
+    def cast_voice(self, index: int, language: str = "en") -> str:
         """Other installed models first, then variants of the default model."""
         default = self._default_model()
         others = [m.id for m in self._models.values() if m is not default]

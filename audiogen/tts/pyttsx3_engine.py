@@ -45,6 +45,8 @@ CAST_VOICES = (
     "gmw/en-029+f1",
     "gmw/en-gb-x-gbclan+m4",
 )
+# eSpeak variants that sound unlike the narrator (the plain voice) and the quote voice (+f3).
+CAST_VARIANTS = ("m3", "f4", "m1", "f2", "m2", "f1", "m4")
 
 
 class Pyttsx3Engine:
@@ -116,13 +118,21 @@ class Pyttsx3Engine:
             if any(code.lower() == lang for code in v.languages):
                 return v.id
         short = lang.split("-")[0]
+        # a bare "fr" means the language's home variety (fr-fr, not fr-be): the voice named after it
+        for v in self.voices():
+            if v.id.lower().rsplit("/", 1)[-1] == short or any(c.lower() == f"{short}-{short}" for c in v.languages):
+                return v.id
         for v in self.voices():
             if any(code.lower().split("-")[0] == short for code in v.languages):
                 return v.id
         return None
 
-    def cast_voice(self, index: int) -> str:
-        return CAST_VOICES[index % len(CAST_VOICES)]
+    def cast_voice(self, index: int, language: str = "en") -> str:
+        """A distinct voice for the index-th recurring speaker, in the article's language."""
+        if (language or "en").lower().startswith("en"):
+            return CAST_VOICES[index % len(CAST_VOICES)]
+        base = self._voice_for_language(language.lower().replace("_", "-")) or DEFAULT_VOICES["narrator"]
+        return f"{base}+{CAST_VARIANTS[index % len(CAST_VARIANTS)]}"
 
     def resolve(
         self,
