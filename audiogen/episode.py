@@ -38,6 +38,7 @@ from audiogen.script import NARRATOR, QUOTE, Script, Segment, check_limits, to_j
 from audiogen.settings import RenderSettings
 from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate, default_cache_dir
 from audiogen.tags import ChapterTag, TagInfo, write_tags
+from audiogen.language import phrase
 from audiogen.tts import Voice, get_engine, resolve_voice
 
 STEREO_OFFSET_DB = 10 * np.log10(2)  # identical channels read 3.01 LU louder than mono
@@ -221,7 +222,7 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
         items.append(_Speech(tuple(range(first, len(jobs))), role, speaker, text, over_bed, p.sentence))
 
     lang = script.language
-    intro_text = script.title + (f". By {script.author}." if script.author else ".")
+    intro_text = phrase("intro_by" if script.author else "intro", lang, title=script.title, author=script.author)
     items.append(_Mark("Intro"))
     if settings.stingers:
         items.append(_Music("intro"))
@@ -250,7 +251,7 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
                 items.append(_Silence(gap, paragraph=seg.paragraph_end))
     items.append(_Silence(p.section))
     items.append(_Mark("Outro"))
-    outro_text = f"That was {script.title}" + (f", by {script.author}." if script.author else ".")
+    outro_text = phrase("outro_by" if script.author else "outro", lang, title=script.title, author=script.author)
     speak(voices.narrator, normalize(outro_text, None, lang), "title", None, outro_text, over_bed=True)
     if settings.stingers:
         items.append(_Music("outro"))

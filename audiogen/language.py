@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = ["LanguageChoice", "choose_language", "detect_language", "language_scores", "base_language",
-           "normalize_tag", "DEFAULT_LANGUAGE"]
+           "normalize_tag", "phrase", "DEFAULT_LANGUAGE"]
 
 DEFAULT_LANGUAGE = "en"
 SAMPLE_CHARS = 4000  # detection reads at most this much text: enough for certainty, constant time
@@ -125,3 +125,31 @@ def choose_language(text: str, declared: str | None = None, forced: str | None =
     if detected is None:
         return LanguageChoice(DEFAULT_LANGUAGE, "default", None, None, confidence)
     return LanguageChoice(detected, "detected", None, detected, confidence)
+
+
+# The few sentences audiogen itself says (episode intro and outro, untitled sections), per language.
+_PHRASES: dict[str, dict[str, str]] = {
+    "en": {"intro": "{title}.", "intro_by": "{title}. By {author}.", "outro": "That was {title}.",
+           "outro_by": "That was {title}, by {author}.", "part": "Part {n}"},
+    "de": {"intro": "{title}.", "intro_by": "{title}. Von {author}.", "outro": "Das war {title}.",
+           "outro_by": "Das war {title}, von {author}.", "part": "Teil {n}"},
+    "fr": {"intro": "{title}.", "intro_by": "{title}. Par {author}.", "outro": "C'était {title}.",
+           "outro_by": "C'était {title}, par {author}.", "part": "Partie {n}"},
+    "es": {"intro": "{title}.", "intro_by": "{title}. Por {author}.", "outro": "Eso fue {title}.",
+           "outro_by": "Eso fue {title}, por {author}.", "part": "Parte {n}"},
+    "it": {"intro": "{title}.", "intro_by": "{title}. Di {author}.", "outro": "Era {title}.",
+           "outro_by": "Era {title}, di {author}.", "part": "Parte {n}"},
+    "pt": {"intro": "{title}.", "intro_by": "{title}. Por {author}.", "outro": "Foi {title}.",
+           "outro_by": "Foi {title}, por {author}.", "part": "Parte {n}"},
+    "nl": {"intro": "{title}.", "intro_by": "{title}. Door {author}.", "outro": "Dat was {title}.",
+           "outro_by": "Dat was {title}, door {author}.", "part": "Deel {n}"},
+}
+# Languages without a table get no English words in the foreign voice: title and author alone.
+_NEUTRAL = {"intro": "{title}.", "intro_by": "{title}. {author}.", "outro": "{title}.",
+            "outro_by": "{title}. {author}.", "part": "{n}"}
+
+
+def phrase(key: str, language: str, **values: object) -> str:
+    """One of audiogen's own sentences in ``language`` ("intro_by", "de", title=..., author=...)."""
+    table = _PHRASES.get(base_language(language)) or _NEUTRAL
+    return table[key].format(**values)

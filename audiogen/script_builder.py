@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from audiogen.article import Article
 from audiogen.errors import InputError
+from audiogen.language import phrase
 from audiogen.quotes import split_paragraphs
 from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
 
@@ -42,7 +43,7 @@ def build_script(article: Article, lexicon=None) -> Script:
         segs = by_section.get(index)
         if not segs:
             continue
-        title = section.heading or (article.title if not chapters else f"Part {len(chapters) + 1}")
+        title = section.heading or (article.title if not chapters else phrase("part", language, n=len(chapters) + 1))
         chapters.append(Chapter(title, tuple(segs)))
     if not chapters:
         name = article.source or "the article"

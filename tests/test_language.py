@@ -82,3 +82,21 @@ def test_html_lang_attribute_is_used() -> None:
     html = f"<html lang='fr-CA'><head><title>Traversier</title></head><body><article><h1>Traversier</h1>" \
            f"<p>{TEXTS['fr']}</p><p>{TEXTS['fr']}</p></article></body></html>"
     assert parse_article(html, fmt="html").language == "fr-CA"
+
+
+def test_audiogens_own_sentences_are_in_the_article_language() -> None:
+    from audiogen.language import phrase
+
+    assert phrase("intro_by", "de-AT", title="Neue Fähre", author="Anna Berger") == "Neue Fähre. Von Anna Berger."
+    assert phrase("outro", "fr", title="Le ferry") == "C'était Le ferry."
+    assert phrase("part", "nl", n=2) == "Deel 2"
+    assert phrase("outro_by", "sv", title="Färjan", author="Eva") == "Färjan. Eva."  # no English in a Swedish voice
+
+
+def test_untitled_section_is_named_in_the_article_language() -> None:
+    from audiogen.article import Article, Block, Section
+    from audiogen.script_builder import build_script
+
+    blocks = (Block(TEXTS["de"], "paragraph"),)
+    article = Article("Neue Fähre", (Section("Der Plan", blocks), Section(None, blocks)), language="de")
+    assert [c.title for c in build_script(article).chapters] == ["Der Plan", "Teil 2"]
