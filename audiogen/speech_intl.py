@@ -258,6 +258,7 @@ class _Compiled:
     range_re: re.Pattern[str]
     year_re: re.Pattern[str]
     month_year_re: re.Pattern[str]
+    scaled_money_re: re.Pattern[str]
 
 
 @lru_cache(maxsize=None)
@@ -279,10 +280,13 @@ def _compiled(code: str) -> _Compiled:
     money_after_re = re.compile(
         rf"(?<![\w,.])(?P<num>{_NUM})(?:,-|,–)?(?:\s?(?P<cur>{sym_alt})|\s(?P<name>{name_alt}))(?![\w])")
     percent_re = re.compile(rf"(?<![\w,.])(?P<num>{_NUM})\s?%")
+    scale_alt = "|".join(sorted(_SCALES[code].split(), key=len, reverse=True))
+    scaled_money_re = re.compile(
+        rf"(?<![\w,.])(?P<num>{_NUM})\s(?P<scale>{scale_alt})\s?(?:(?P<cur>{sym_alt})|(?P<name>{name_alt}))(?![\w])")
     date_re = re.compile(r"(?<![\w.,/-])(?P<d>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<y>\d{4}|\d{2})(?![\w]|[./-]\d)")
     iso_date_re = re.compile(r"(?<![\w.,/-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\w]|-\d)")
     suffix = rf"(?:\s?{re.escape(lang.time_suffix)})?" if lang.time_suffix else ""
-    if code == "fr":
+    if code in ("fr", "pt"):
         time_re = re.compile(r"(?<![\w,.:])(?P<h>[01]?\d|2[0-3])\s?(?:h|:)\s?(?P<m>[0-5]\d)?(?![\w]|[.,:]\d)")
     else:
         time_re = re.compile(rf"(?<![\w,.:])(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d){suffix}(?![\w]|[.,:]\d)"
@@ -292,10 +296,13 @@ def _compiled(code: str) -> _Compiled:
     year_re = re.compile(r"(?<![\w,.])(?P<y>1[1-9]\d\d)(?![\w]|[.,]\d)")
     month_year_re = re.compile(rf"(?P<mo>\b(?:{months})\s)(?P<y>\d{{4}})\b", re.I)
     return _Compiled(lang, abbr_re, ordinal_re, money_before_re, money_after_re, percent_re, date_re,
-                     iso_date_re, time_re, range_re, year_re, month_year_re)
+                     iso_date_re, time_re, range_re, year_re, month_year_re, scaled_money_re)
 
 
 # --------------------------------------------------------------------------- rules
+
+
+_DE_FINAL_ABBR = frozenset({"usw.", "etc.", "u. a.", "u.a.", "v. Chr.", "n. Chr.", "o. Ä.", "ggf.", "evtl.", "Jh."})
 
 
 def _abbr(c: _Compiled) -> "callable":
@@ -310,7 +317,10 @@ def _abbr(c: _Compiled) -> "callable":
         if not start or start[-1] in ".!?":
             words = words[:1].upper() + words[1:]
         rest = m.string[m.end() :].lstrip()
-        if m.group(0).endswith(".") and (not rest or rest[:1].isupper()) and key not in (
+        # German capitalises nouns, so a capital after the stop says little: only abbreviations
+        # that often end a sentence keep their stop there
+        sentence_may_end = not rest or rest[:1].isupper() and (c.lang.code != "de" or key in _DE_FINAL_ABBR)
+        if m.group(0).endswith(".") and sentence_may_end and key not in (
                 "Dr.", "Prof.", "Hr.", "Fr.", "St.", "Sr.", "Sra.", "Srta.", "Dra.", "D.", "M.", "MM.", "Sig.",
                 "Dott.", "Avv.", "Ing.", "S.", "Dhr.", "dhr.", "Mevr.", "mevr.", "Nr.", "nr.", "n.", "núm.",
                 "Sres.", "Prof.ssa", "Dott.ssa", "Sig.ra", "Dña.", "Av.", "Avda.", "dr.", "prof.", "sig."):
@@ -395,9 +405,11 @@ def _time(c: _Compiled):
     def repl(m: Match[str]) -> str:
         h = int(m.group("h"))
         mins = m.group("m")
-        if lang.code == "fr" and mins is None:
+        if lang.code in ("fr", "pt") and mins is None:
             if not re.match(r"\s?h", m.string[m.start("h") + len(m.group("h")) :]):
                 return m.group(0)
+            if lang.code == "pt":
+                return f"{_n2w(h, lang)} {'hora' if h == 1 else 'horas'}"
             return f"{_n2w(h, lang)} {'heure' if h == 1 else 'heures'}"
         hours = _n2w(h, lang)
         if lang.code == "de" and h == 1:
@@ -431,7 +443,10 @@ def _ordinal(c: _Compiled):
         words = ordinal(n, lang.code, feminine)
         if lang.code == "de":
             before = (m.string[max(0, m.start() - 8) : m.start()] + pre).split()
-            if before and before[-1].lower() in ("am", "vom", "zum", "im", "beim", "dem", "den", "des", "seit",
+            month_next = bool(_DE_MONTH_AFTER_RE.match(m.string, m.end()))
+            if month_next and m.start() > 0 and not (before and before[-1].lower() in ("der", "die", "das")):
+                words += "n"  # "Am Montag, 12. Mai" / "bis 3. Juni": dates are dative in running text
+            elif before and before[-1].lower() in ("am", "vom", "zum", "im", "beim", "dem", "den", "des", "seit",
                                                   "zur", "einem", "einer", "ihrem", "seinem", "ihren", "seinen",
                                                   "jeden", "jedem", "bis"):
                 words += "n"
@@ -447,6 +462,59 @@ def _range(c: _Compiled):
     return repl
 
 
+_SCORE_WORD = {"de": "zu", "fr": "à", "es": "a", "it": "a", "pt": "a", "nl": "tegen"}
+_SCORE_RE = re.compile(r"(?<![\w,.:])(?P<a>\d{1,3}):(?P<b>\d{1,3})(?![\w]|[.,:]\d)")
+_SCALES = {
+    "de": "Millionen Million Milliarden Milliarde Billionen Billion Tausend",
+    "fr": "millions million milliards milliard",
+    "es": "millones millón mil",
+    "it": "milioni milione miliardi miliardo",
+    "pt": "milhões milhão mil",
+    "nl": "miljoen miljard duizend",
+}
+# XXIe, IIIe, Ier (not "Le" or "Ce": a lone L or C is a word's capital)
+_ROMAN_ORDINAL_RE = re.compile(r"\b(?P<r>[IVXLC]{2,7}|[IVX])(?P<suf>er|re|ère|e|ème|eme)\b")
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _roman_value(numeral: str) -> int | None:
+    values = [_ROMAN[c] for c in numeral]
+    total = sum(-v if i + 1 < len(values) and values[i + 1] > v else v for i, v in enumerate(values))
+    return total if 0 < total < 400 and _to_roman(total) == numeral else None
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for value, sym in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out += sym
+            n -= value
+    return out
+
+
+def _roman_ordinal(m: Match[str]) -> str:
+    value = _roman_value(m.group("r"))
+    if value is None:
+        return m.group(0)
+    return ordinal(value, "fr", feminine=m.group("suf") in ("re", "ère"))
+
+
+def _scaled_money(c: _Compiled):
+    lang = c.lang
+    by_name = {w: v for v in lang.currencies.values() for w in v[:2]}
+
+    def repl(m: Match[str]) -> str:
+        name = m.group("name")
+        many = (by_name[name] if name else lang.currencies[m.group("cur")])[1]
+        de = {"fr": "d'" if many[:1] in "aeiouéh" else "de ", "es": "de ", "pt": "de ", "it": "di "}.get(lang.code, "")
+        if m.group("scale") in ("Tausend", "mil", "duizend"):
+            de = ""
+        return f" {_number_words(m.group('num'), lang)} {m.group('scale')} {de}{many} "
+
+    return repl
+
+
+_DE_MONTH_AFTER_RE = re.compile(r"\s+(?:" + "|".join(LANGS["de"].months) + r")\b")
 _SIGNED_RE = re.compile(r"(?<![\w,.])[-−](?=\d)")
 _DIGITS_RE = re.compile(r"\d")
 _AMP_RE = re.compile(r"\s*&\s*")
@@ -511,12 +579,17 @@ def normalize_intl(text: str, language: str) -> str:
         text = c.abbr_re.sub(_abbr(c), text)
     if "&" in text:
         text = _AMP_RE.sub(f" {lang.and_word} ", text)
+    if lang.code == "fr" and "e" in text:
+        text = _ROMAN_ORDINAL_RE.sub(_roman_ordinal, text)  # le XXIe siècle
     if not _DIGITS_RE.search(text):
         return text
     text = _HASH_NUM_RE.sub("", text)
     text = c.iso_date_re.sub(_date(c), text)
     text = c.date_re.sub(_date(c), text)
     text = c.time_re.sub(_time(c), text)
+    if ":" in text:
+        text = _SCORE_RE.sub(lambda m: f"{m.group('a')} {_SCORE_WORD[lang.code]} {m.group('b')}", text)
+    text = c.scaled_money_re.sub(_scaled_money(c), text)
     text = c.money_before_re.sub(_money(c), text)
     text = c.money_after_re.sub(_money(c), text)
     text = c.percent_re.sub(_percent(c), text)

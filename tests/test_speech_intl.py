@@ -47,6 +47,13 @@ CASES = [
      "en twaalf euro vijftig."),
     ("nl", "Dhr. Jansen werd 2e, de 1ste keer, om 14.30 uur, bijv. 1.000 mensen.",
      "Meneer Jansen werd tweede, de eerste keer, om veertien uur dertig, bijvoorbeeld duizend mensen."),
+    ("de", "Am Montag, 12. Mai, gewann der 1. FC 3:1.", "Am Montag, zwölften Mai, gewann der erste FC drei zu eins."),
+    ("de", "Es kostet 2,5 Mio. Euro bzw. 1,2 Milliarden €.",
+     "Es kostet zwei Komma fünf Millionen Euro beziehungsweise eins Komma zwei Milliarden Euro."),
+    ("fr", "Le XXIe siècle et la Ire République.", "Le vingt et unième siècle et la première République."),
+    ("fr", "Un trou de 1,2 milliard €.", "Un trou de un virgule deux milliard d'euros."),
+    ("pt", "Às 8h05 e às 9h.", "Às oito e cinco e às nove horas."),
+    ("es", "Ganaron 2:0 y costó 3,5 millones €.", "Ganaron dos a cero y costó tres coma cinco millones de euros."),
 ]
 
 
