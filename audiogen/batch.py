@@ -25,14 +25,13 @@ from audiogen import __version__, pipeline, tts
 from audiogen.episode import manifest_path
 from audiogen.errors import AudiogenError, InputError
 from audiogen.fsutil import slugify
-from audiogen.settings import RenderSettings
+from audiogen.settings import PATH_KEYS, RenderSettings
 
 RECORD_SUFFIX = ".batch.json"
 RECORD_VERSION = 1
 RENDERED, SKIPPED, FAILED = "rendered", "skipped", "failed"
 # Settings that change how fast a render runs, never what it produces.
 _NOT_IN_FINGERPRINT = {"workers", "cache"}
-_PATH_SETTINGS = {"intro", "outro", "bed", "lexicon"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def settings_fingerprint(settings: RenderSettings, *, cover: Path | None = None,
         if f.name in _NOT_IN_FINGERPRINT:
             continue
         value = getattr(settings, f.name)
-        if f.name in _PATH_SETTINGS:
+        if f.name in PATH_KEYS:
             value = _file_digest(value)
         elif f.name == "pauses":
             value = asdict(value)

@@ -9,14 +9,15 @@ rebuilding an unchanged show gives byte-identical XML (lastBuildDate = newest pu
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Sequence
 
 from lxml import etree
 
 from audiogen.show import ShowConfig
+from audiogen.text import clean as xml_text  # the one scrubber: what it keeps is valid XML 1.0
+from audiogen.text import one_line
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -27,19 +28,6 @@ NSMAP = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS, "content": C
 
 MAX_DESCRIPTION_BYTES = 4000
 GENERATOR = "audiogen"
-
-# Characters XML 1.0 forbids (C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF).
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(value: Any) -> str:
-    """``value`` as text that lxml accepts: characters XML 1.0 forbids are dropped."""
-    return _XML_BAD.sub("", str(value if value is not None else ""))
-
-
-def one_line(value: Any) -> str:
-    return " ".join(xml_text(value).split())
-
 
 def truncate_bytes(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
     """Cut ``text`` to at most ``limit`` UTF-8 bytes, on a character boundary, with an ellipsis."""

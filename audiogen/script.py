@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from audiogen.errors import InputError
+from audiogen.text import one_line as clean_line  # values fit on one line
 
 NARRATOR = "narrator"
 QUOTE = "quote"
@@ -42,11 +43,6 @@ ROLES = (NARRATOR, QUOTE)
 FORMAT_VERSION = 1
 from audiogen.limits import MAX_CHAPTERS, MAX_PAUSE_SECONDS as MAX_PAUSE, MAX_TOTAL_PAUSE_SECONDS  # noqa: E402
 HEADER_KEYS = ("title", "author", "date", "language")
-
-
-def clean_line(text: str) -> str:
-    """Collapse whitespace (newlines included) so a value fits on one line."""
-    return " ".join(str(text).split())
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,8 @@ def validate(s: RenderSettings) -> RenderSettings:
     return s
 
 
-_PATH_KEYS = {"intro", "outro", "bed", "lexicon"}
-_STR_KEYS = {"engine", "voice", "quote_voice", *_PATH_KEYS}
+PATH_KEYS = frozenset({"intro", "outro", "bed", "lexicon"})  # settings that name files
+_STR_KEYS = {"engine", "voice", "quote_voice", *PATH_KEYS}
 _BOOL_KEYS = {"stingers", "cast", "cache"}
 _INT_KEYS = {"rate", "pitch", "quote_pitch", "channels", "bitrate", "workers"}
 _FLOAT_KEYS = {"loudness", "true_peak"}
@@ -142,7 +142,7 @@ def from_mapping(data: Mapping[str, Any], base: Path | None = None, source: str 
                 value = Pauses(**{k: _num(f"pauses.{k}", v, 0, 30) for k, v in value.items()})
             except ConfigError as exc:
                 raise ConfigError(f"{source}: {exc}") from None
-        elif key in _PATH_KEYS and value is not None:
+        elif key in PATH_KEYS and value is not None:
             p = Path(str(value)).expanduser()
             value = p if p.is_absolute() or base is None else base / p
         kwargs[key] = value

@@ -12,22 +12,13 @@ chapters and site carry the whole one too.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from audiogen.errors import AudioError
+from audiogen.text import clean as _clean  # players show control characters as boxes
 
 CTOC_MAX_ENTRIES = 255  # an ID3 CTOC frame counts its entries in one byte
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline and CR stay
-
-
-def _clean(text: str) -> str:
-    """Text without control characters: a hand-edited script may carry them, players show them as boxes."""
-    return _CONTROL.sub("", text)
-
-
 @dataclass(frozen=True)
 class ChapterTag:
     title: str

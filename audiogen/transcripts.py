@@ -23,6 +23,8 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
+from audiogen.text import one_line
+
 JSON_CHAPTERS_VERSION = "1.2.0"
 JSON_TRANSCRIPT_VERSION = "1.0.0"
 NARRATOR = "Narrator"  # the narrator's name when there is no show (and so no host)
@@ -66,10 +68,7 @@ class Chapter:
     title: str
 
 
-def clean_text(text: Any) -> str:
-    """One line of text: whitespace runs collapsed, control characters removed."""
-    s = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in str(text or ""))
-    return " ".join(s.split())
+clean_text = one_line  # the one scrubber (audiogen.text), on one line
 
 
 def _time(value: Any, duration: float) -> float:

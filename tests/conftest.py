@@ -23,11 +23,20 @@ settings.register_profile("random", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("AUDIOGEN_HYPOTHESIS", "fixed"))
 
 
+import fake_engine  # noqa: E402,F401  registers --engine fake in this process
+
+FAKE = ("--engine", "fake")  # CLI flags of a logic test: instant test tones instead of a real voice
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _cache_dir(tmp_path_factory):
-    """One clip cache for the whole run, never the user's."""
+    """One clip cache for the whole run, never the user's; the fake engine known to the CLI
+    run in subprocesses (see fake_engine.py)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("AUDIOGEN_CACHE_DIR", str(tmp_path_factory.mktemp("clip-cache")))
+    here = str(Path(__file__).resolve().parent)
+    mp.setenv("PYTHONPATH", os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p))
+    mp.setenv("AUDIOGEN_ENGINE_MODULES", "fake_engine")
     yield
     mp.undo()
 

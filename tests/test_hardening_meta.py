@@ -71,7 +71,7 @@ def test_tags_keep_the_text_without_control_characters(hostile: dict) -> None:
     title, artist = str(tags["TIT2"]), str(tags["TPE1"])
     assert title.startswith("../../etc/passwd CON a/b\\c " + SPECIALS + " bell Long")
     assert len(title) > 1000
-    assert artist == "CON/../NUL " + SPECIALS + " [31mred"
+    assert artist == "CON/../NUL " + SPECIALS + " red"  # a terminal colour code is removed whole
     chap_titles = [str(f.sub_frames["TIT2"]) for f in tags.getall("CHAP")]
     assert CHAPTER in chap_titles
     assert not any(re.search("[\x00-\x08\x0b-\x1f]", t) for t in [title, artist, *chap_titles])
