@@ -683,8 +683,11 @@ def _split_one(
             pieces.append(Piece(narr, False))
         inner = _norm(text[sp.start + 1 : sp.end])
         after = text[sp.end + 1 : sp.end + 200] if not sp.open_end else ""
-        speaker = _speaker_after(after, state.get("last"))
-        if speaker == _NO_MATCH:
+        if intl is not None:
+            speaker = _speaker_intl(after, text[max(cursor, sp.start - 160) : sp.start], intl, state.get("last"))
+        else:
+            speaker = _speaker_after(after, state.get("last"))
+        if speaker == _NO_MATCH and intl is None:
             sent_start = _sentence_start(text, sp.start, cursor)
             between = text[sent_start : sp.start]
             speaker = _speaker_before(between, state.get("last"), names) if between.strip() else _NO_MATCH
@@ -898,3 +901,57 @@ def _dash_dialogue(text: str, lang: str) -> list[Piece]:
         else:
             pieces.append(Piece(rest, True))
     return [p for p in pieces if p.text.strip(" .,;:")] or [Piece(_norm(text), False)]
+
+
+_CAP_WORD = r"[A-ZÀ-ÖØ-Þ][\w\u2019'-]*"
+_PARTICLE = r"(?:de|da|das|do|dos|di|del|della|van|von|der|den|ten|ter|du|le|la|y)"
+_CAP_RUN_RE = re.compile(rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_CAP_WORD})*")
+_DETERMINERS_INTL = frozenset(
+    "der die das den dem des ein eine einer le la les un une el los las il lo gli o os as um uma de het een "
+    "sein seine ihr ihre son sa ses su sus suo sua seu sua zijn haar".split())
+_PRONOUNS_INTL = frozenset("er sie il elle ella él lei lui ele ela hij zij ze".split())
+_AUX_INTL = r"(?:(?:a|ont|ha|han|hanno|hat|haben|heeft|hebben|tem|têm|è|est)\s+)?"
+
+
+def _name_in(clause: str) -> str | None:
+    """The last run of capitalised words in ``clause`` (at most two, with particles): the name
+    of "sagte die Ökonomin Anna Berger", "a déclaré l’économiste Anne Bernard"."""
+    runs = _CAP_RUN_RE.findall(clause)
+    if not runs:
+        return None
+    words = runs[-1].split()
+    stripped = False
+    while words and words[0].lower() in _DETERMINERS_INTL:
+        words, stripped = words[1:], True
+    if stripped and len(words) < 2:
+        return None  # "Der Minister": a noun with its article, not a name
+    caps = [i for i, w in enumerate(words) if w[:1].isupper()]
+    if len(caps) > 2:
+        words = words[caps[-2]:]
+    return " ".join(words).strip(".,;:") or None
+
+
+def _speaker_intl(after: str, before: str, lang: str, last: str | None = None) -> str | None:
+    """The speaker named by a saying verb next to the quotation, in another language; ``_NO_MATCH``
+    when no such construction is there, None when it names nobody (a pronoun, "the minister")."""
+    verb_re = _INTL_VERB_RES[lang]
+    rest = after.lstrip(" ,;\u2014-\u00a0\u202f")
+    aux = re.match(_AUX_INTL, rest)
+    rest_v = rest[aux.end():] if aux else rest
+    m = verb_re.match(rest_v)
+    if m and after[:1] in ",;\u2014- \u00a0\u202f" and not after.lstrip()[:1].isupper():
+        clause = re.split(r"[.;:!?,]", rest_v[m.end():], maxsplit=1)[0]
+        first = clause.split()[:1]
+        if first and first[0].lower() in _PRONOUNS_INTL:
+            return last  # „…“, meinte sie: the last named speaker
+        return _name_in(clause)
+    tail = before.rstrip()
+    if tail[-1:] in ",:":
+        vm = None
+        for vm in verb_re.finditer(tail[-80:]):
+            pass
+        if vm is not None:
+            head = tail[-80:][: vm.start()]
+            head = re.sub(rf"\s+{_AUX_INTL}$", " ", head)
+            return _name_in(re.split(r"[.;!?]", head)[-1])
+    return _NO_MATCH

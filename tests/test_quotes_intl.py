@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audiogen.quotes import split_paragraphs
 
@@ -73,3 +77,31 @@ def test_french_dash_dialogue_with_trailing_incise() -> None:
 
 def test_dash_dialogue_is_not_read_in_english_or_german() -> None:
     assert quotes("— Ein Gedankenstrich am Anfang, sagte niemand.", "de") == []
+
+
+_MARKS = "\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a'\u00ab\u00bb"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["de", "fr", "es", "it", "pt", "nl"]),
+       st.lists(st.text(alphabet="ab Ü,.:—-" + _MARKS + "\u202f\u00a0", max_size=60), min_size=1, max_size=4))
+def test_every_word_survives_and_nothing_raises(lang: str, paragraphs: list[str]) -> None:
+    out = split_paragraphs([(p, "paragraph") for p in paragraphs], lang)
+    strip = re.compile(rf"[\s{_MARKS}\u2014\u2015.,;:-]")
+    for text, got in zip(paragraphs, out):
+        assert strip.sub("", "".join(p.text for p in got)) == strip.sub("", text)
+
+
+@pytest.mark.parametrize(("lang", "text", "speakers"), [
+    ("de", "„Wir haben das nicht erlebt“, sagte die Ökonomin Anna Berger. „Das bleibt so“, meinte sie.",
+     ["Anna Berger", "Anna Berger"]),
+    ("fr", "« Nous n’avons jamais vu cela », a déclaré l’économiste Anne Bernard.", ["Anne Bernard"]),
+    ("es", "«No habíamos visto algo así», dijo la economista Ana García.", ["Ana García"]),
+    ("it", "«Non vedevamo una cosa simile», ha detto l’economista Anna Rossi.", ["Anna Rossi"]),
+    ("pt", "Ana Silva disse: «Não víamos nada assim há trinta anos.»", ["Ana Silva"]),
+    ("nl", "„We hebben dit niet meegemaakt”, zei econoom Anna de Vries.", ["Anna de Vries"]),
+    ("de", "Der Minister sagte: »Die Lage wird sich im Frühjahr entspannen.«", [None]),
+])
+def test_speakers_named_by_a_saying_verb(lang: str, text: str, speakers: list) -> None:
+    got = [p.speaker for p in split_paragraphs([(text, "paragraph")], lang)[0] if p.quote]
+    assert got == speakers
