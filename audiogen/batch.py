@@ -21,11 +21,12 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from audiogen import __version__, pipeline, tts
+from audiogen import __version__, manifest, pipeline, tts
 from audiogen.episode import manifest_path
 from audiogen.errors import AudiogenError, InputError
 from audiogen.fsutil import slugify
 from audiogen.settings import PATH_KEYS, RenderSettings
+from audiogen.show import held_by_another, load_show
 
 RECORD_SUFFIX = ".batch.json"
 RECORD_VERSION = 1
@@ -148,23 +149,24 @@ def done_index(out_dir: Path | None, show_dir: Path | None) -> dict[tuple[str, s
     Complete means: a batch record, its manifest naming the same source sha256,
     and the MP3 the manifest names.
     """
-    from audiogen.show import MANIFEST_SUFFIX
-
     index: dict[tuple[str, str], ArticleResult] = {}
     for folder in _record_folders(out_dir, show_dir):
         for rec_path in folder.glob(f"*{RECORD_SUFFIX}"):
             slug = rec_path.name[: -len(RECORD_SUFFIX)]
             rec = _read_json(rec_path)
-            manifest_file = folder / f"{slug}{MANIFEST_SUFFIX}"
-            manifest = _read_json(manifest_file)
-            if not rec or not manifest:
+            manifest_file = manifest.path_for(folder, slug)
+            try:
+                m = manifest.read(manifest_file)
+            except InputError:
+                continue
+            if not rec:
                 continue
             sha, fp = rec.get("source_sha256"), rec.get("settings_fingerprint")
-            mp3 = folder / str(manifest.get("mp3") or "")
-            if not sha or manifest.get("source_sha256") != sha or not mp3.is_file():
+            mp3 = folder / m.mp3
+            if not sha or m.source_sha256 != sha or not mp3.is_file():
                 continue
             index[(sha, fp)] = ArticleResult("", SKIPPED, slug=slug, mp3=str(mp3), manifest=str(manifest_file),
-                                             duration=manifest.get("duration"))
+                                             duration=m.duration)
     return index
 
 
@@ -183,8 +185,6 @@ def _claim(claims: Path, slug: str) -> bool:
 def choose_slug(base: str, job: Job) -> tuple[str, Path]:
     """A slug for this article and its folder: the title's slug, or ``-2``, ``-3``... when
     another article of this run, or an earlier render of another article, holds it."""
-    from audiogen.show import held_by_another, load_show
-
     show = load_show(job.show_dir) if job.show_dir is not None else None
     for n in range(1, 1000):
         slug = base if n == 1 else f"{base[:56]}-{n}"
@@ -214,7 +214,8 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
         raise InputError("batch reads article files; use 'audiogen episode -' to read stdin")
     source = pipeline.load_source(job.article, settings=job.settings)
     slug, folder = choose_slug(slugify(source.script.title), job)
-    episode = pipeline.render(source, job.settings, folder, slug=slug, cover=job.cover, album=job.album)
+    show = load_show(job.show_dir) if job.show_dir is not None else None
+    episode = pipeline.render(source, job.settings, folder, show=show, slug=slug, cover=job.cover, album=job.album)
     write_record(folder, slug, job.article, source.sha256, job.fingerprint)
     return ArticleResult(job.article, RENDERED, slug=slug, mp3=str(episode.mp3), manifest=str(manifest_path(episode)),
                          duration=episode.duration, seconds=round(time.perf_counter() - t0, 2))

@@ -19,50 +19,33 @@ import re
 import time
 from array import array
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from audiogen import __version__, chunks, mix
+from audiogen import __version__, chunks, mix, transcripts
+from audiogen import manifest as manifest_module
 from audiogen.audio import MASTER_RATE, SPEECH_RATE, load_array
 from audiogen.cleanup import owned_tempdir
 from audiogen.errors import AudioError, EngineError
 from audiogen.limits import (MAX_AUDIO_BYTES, MAX_BED_SECONDS, MAX_COVER_BYTES, MAX_COVER_PIXELS,
                              MAX_STINGER_SECONDS, read_limited)
 from audiogen.fsutil import atomic_path, atomic_write_text, slugify
+from audiogen.manifest import Chapter, Cue, Manifest
 from audiogen.mp3join import Joiner, read_chunk
 from audiogen.script import NARRATOR, QUOTE, Script, Segment, check_limits, to_json
 from audiogen.settings import RenderSettings
 from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate, default_cache_dir
-from audiogen.tags import ChapterTag, TagInfo, write_tags
+from audiogen.tags import TagInfo, write_tags
 from audiogen.language import phrase
 from audiogen.tts import Voice, get_engine, resolve_voice
 
 STEREO_OFFSET_DB = 10 * np.log10(2)  # identical channels read 3.01 LU louder than mono
 BED_UNDER_VOICE_DB = -20.0
 BED_ALONE_DB = -10.0
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    title: str
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
-class Cue:
-    start: float
-    end: float
-    role: str  # narrator | quote | title
-    speaker: str | None
-    text: str
-    # (start, end) of each sentence clip when the segment was spoken sentence by sentence,
-    # counted in samples like start/end: captions are cut and timed from them.
-    parts: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +63,7 @@ class Episode:
     channels: int
     bitrate: int
     bytes: int
-    chapters: tuple[ChapterMark, ...]
+    chapters: tuple[Chapter, ...]
     cues: tuple[Cue, ...]
     loudness: dict[str, float | None] | None
     source_sha256: str
@@ -90,32 +73,18 @@ class Episode:
     engines: dict[str, str] = field(default_factory=dict)  # role -> engine that spoke it
     fallbacks: dict[str, str] = field(default_factory=dict)  # "author"/"date" -> where it came from when the article had none
 
+    def manifest(self) -> Manifest:
+        return Manifest(
+            slug=self.slug, title=self.title, mp3=self.mp3.name, duration=round(self.duration, 3),
+            author=self.author, date=self.date, language=self.language, description=self.description,
+            bytes=self.bytes, channels=self.channels, sample_rate=MASTER_RATE, bitrate=self.bitrate,
+            chapters=self.chapters, cues=self.cues, loudness=self.loudness, voices=self.voices,
+            engines=self.engines, fallbacks=self.fallbacks, source_sha256=self.source_sha256,
+            source=self.source, rendered_at=self.rendered_at, generator=f"audiogen {__version__}",
+        )
+
     def to_manifest(self) -> dict[str, Any]:
-        return {
-            "manifest_version": 1,
-            "slug": self.slug,
-            "title": self.title,
-            "author": self.author,
-            "date": self.date,
-            "language": self.language,
-            "description": self.description,
-            "mp3": self.mp3.name,
-            "bytes": self.bytes,
-            "duration": round(self.duration, 3),
-            "channels": self.channels,
-            "sample_rate": MASTER_RATE,
-            "bitrate": self.bitrate,
-            "chapters": [asdict(c) for c in self.chapters],
-            "cues": [asdict(c) for c in self.cues],
-            "loudness": self.loudness,
-            "voices": self.voices,
-            "engines": self.engines,
-            "source_sha256": self.source_sha256,
-            "source": self.source,
-            "rendered_at": self.rendered_at,
-            "fallbacks": self.fallbacks,
-            "generator": f"audiogen {__version__}",
-        }
+        return self.manifest().to_json()
 
 
 # ------------------------------------------------------------------ planning
@@ -550,6 +519,7 @@ class RenderInputs:
     cover_mime: str
     album: str | None
     fallbacks: dict[str, str] = field(default_factory=dict)
+    sidecars: bool = True  # captions, transcript and chapters written here (not in a show: publishing does)
 
 
 def render(
@@ -565,6 +535,7 @@ def render(
     progress: Callable[[int, int], None] | None = None,
     fallbacks: dict[str, str] | None = None,
     cache_dir: Path | None = None,
+    sidecars: bool = True,
 ) -> Episode:
     """Render ``script`` to ``out_dir/<slug>.mp3`` and its manifest; return the Episode."""
     check_limits(script, source or "the script")  # chapters, pauses: refused before any work
@@ -576,7 +547,7 @@ def render(
     cover_bytes, cover_mime = read_cover(cover_path)
 
     inputs = RenderInputs(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album,
-                          dict(fallbacks or {}))
+                          dict(fallbacks or {}), sidecars)
     with contextlib.ExitStack() as stack:
         if settings.cache:
             cache = ClipCache(cache_dir or default_cache_dir())
@@ -636,8 +607,8 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
                                                        settings, prune=cache.prune if settings.cache else None)
         duration = frames / MASTER_RATE
         chapters = tuple(
-            ChapterMark(title, round(start / MASTER_RATE, 3),
-                        round((marks[i + 1][1] if i + 1 < len(marks) else frames) / MASTER_RATE, 3))
+            Chapter(title, round(start / MASTER_RATE, 3),
+                    round((marks[i + 1][1] if i + 1 < len(marks) else frames) / MASTER_RATE, 3))
             for i, (title, start) in enumerate(marks)
         )
         write_tags(tmp, TagInfo(
@@ -647,8 +618,7 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
             date=script.date,
             comment=script.lede(),
             duration_ms=int(round(duration * 1000)),
-            chapters=tuple(ChapterTag(c.title, int(round(c.start * 1000)), int(round(c.end * 1000)))
-                           for c in chapters),
+            chapters=chapters,
             cover=inputs.cover,
             cover_mime=inputs.cover_mime,
             language=_iso639_2(script.language),
@@ -668,31 +638,24 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
         rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         fallbacks=inputs.fallbacks,
     )
-    write_manifest(episode)
+    write_manifest(episode, inputs.sidecars)
     return episode
 
 
 def manifest_path(episode: Episode) -> Path:
-    from audiogen.show import MANIFEST_SUFFIX
-
-    return episode.mp3.with_name(f"{episode.slug}{MANIFEST_SUFFIX}")
+    return manifest_module.path_for(episode.mp3.parent, episode.slug)
 
 
-def write_manifest(episode: Episode) -> Path:
-    """Write the manifest and the transcript/chapter sidecars next to the MP3."""
-    from audiogen import transcripts
-
-    manifest = episode.to_manifest()
-    base = episode.mp3.with_suffix("")
-    # Outside a show there is no host: the narrator is "Narrator" (the article's author did not read it).
-    atomic_write_text(base.with_name(base.name + ".vtt"), transcripts.to_vtt(manifest))
-    atomic_write_text(base.with_name(base.name + ".srt"), transcripts.to_srt(manifest))
-    atomic_write_text(base.with_name(base.name + ".transcript.json"),
-                      json.dumps(transcripts.to_json_transcript(manifest), ensure_ascii=False, indent=1) + "\n")
-    atomic_write_text(base.with_name(base.name + ".chapters.json"),
-                      json.dumps(transcripts.to_json_chapters(manifest), ensure_ascii=False, indent=2) + "\n")
+def write_manifest(episode: Episode, sidecars: bool = True) -> Path:
+    """Write the sidecars next to the MP3 (outside a show: in a show, publishing writes them,
+    with the show's narrator), then the manifest, last: a manifest on disk means a whole episode."""
+    manifest = episode.manifest()
+    if sidecars:
+        # Outside a show there is no host: the narrator is "Narrator" (the article's author did not read it).
+        for suffix, text in transcripts.sidecars(manifest).items():
+            atomic_write_text(episode.mp3.with_name(episode.slug + suffix), text)
     path = manifest_path(episode)
-    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(path, manifest_module.write_text(manifest))
     return path
 
 

@@ -115,8 +115,9 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
            progress: Callable[[int, int], None] | None = None) -> Episode:
     """Render to ``out_dir/<slug>.mp3`` (+ manifest and sidecars), or into ``show``'s episode folder.
 
-    With a show, the slug comes from the title (``-2``... when another article holds it)
-    and a first render that fails leaves no empty episode folder behind.
+    With a show, the slug comes from the title (``-2``... when another article holds it),
+    the sidecars are left to publishing (they name the show's narrator), and a first
+    render that fails leaves no empty episode folder behind.
     """
     src = source if isinstance(source, Source) else Source(source, "", "", SCRIPT)
     script, fallbacks = fill_missing(src.script, settings, show)
@@ -129,7 +130,7 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
     try:
         return _episode.render(script, out, settings, slug=slug, source_sha256=src.sha256 or None,
                                source=src.origin or None, cover=cover, album=album, progress=progress,
-                               fallbacks=fallbacks)
+                               fallbacks=fallbacks, sidecars=show is None)
     except BaseException:
         if fresh:
             try:

@@ -20,6 +20,8 @@ from typing import Any, Mapping, NamedTuple
 from audiogen import fsutil, site, transcripts
 from audiogen.errors import AudiogenError, ConfigError, InputError
 from audiogen.feed import FeedEpisode, build_feed
+from audiogen import manifest as manifest_module
+from audiogen.manifest import Manifest
 from audiogen.show import MANIFEST_SUFFIX, Show, load_show
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ class PublishedEpisode:
 
     slug: str
     folder: Path
-    manifest: Mapping[str, Any]
+    manifest: Manifest
     record: PublishRecord
     mp3: Path
     length: int
@@ -96,26 +98,9 @@ class BuildResult:
         return self.show.feed_path
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    """Load an episode manifest; InputError when it is unreadable or lacks what publishing needs."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"episode manifest {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"episode manifest {path} is not readable JSON ({exc}); render the episode again") from None
-    if not isinstance(data, dict):
-        raise InputError(f"episode manifest {path} is not a JSON object; render the episode again")
-    mp3 = data.get("mp3")
-    if not isinstance(mp3, str) or not mp3 or mp3 != Path(mp3).name or mp3 in (".", "..") or "\\" in mp3:
-        raise InputError(f"episode manifest {path} has no valid 'mp3' file name; render the episode again")
-    if not isinstance(data.get("title"), str) or not data["title"].strip():
-        raise InputError(f"episode manifest {path} has no title; render the episode again")
-    try:
-        float(data.get("duration"))
-    except (TypeError, ValueError):
-        raise InputError(f"episode manifest {path} has no duration; render the episode again") from None
-    return data
+def read_manifest(path: Path) -> Manifest:
+    """Load an episode manifest (audiogen.manifest.read, the one reader)."""
+    return manifest_module.read(path)
 
 
 def _write_if_changed(path: Path, data: bytes, written: list[Path]) -> None:
@@ -142,7 +127,7 @@ def _read_record(path: Path) -> PublishRecord | None:
 class _Candidate(NamedTuple):
     slug: str
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     mp3: Path
     length: int
     record: PublishRecord | None  # None: never published yet
@@ -177,7 +162,7 @@ def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
         except AudiogenError as exc:
             skipped.append((name, str(exc)))
             continue
-        mp3 = folder / manifest["mp3"]
+        mp3 = folder / manifest.mp3
         try:
             resolved = mp3.resolve(strict=True)
             length = mp3.stat().st_size
@@ -223,18 +208,18 @@ def _feed_episode(show: Show, ep: PublishedEpisode) -> FeedEpisode:
     rel = lambda suffix: show.url_for(base / f"{ep.slug}{suffix}")  # noqa: E731
     return FeedEpisode(
         guid=ep.record.guid,
-        title=str(m.get("title") or ep.slug),
-        description=str(m.get("description") or ""),
+        title=m.title or ep.slug,
+        description=m.description,
         pub_date=ep.record.pub_date,
         number=ep.record.episode,
         enclosure_url=ep.record.enclosure_url,
         length=ep.length,
-        duration=float(m.get("duration") or 0.0),
+        duration=m.duration,
         page_url=show.url_for(base) + "/",
         image_url=show.cover_url,
-        author=str(m["author"]) if m.get("author") else None,
+        author=m.author,
         explicit=show.config.explicit,
-        language=str(m.get("language") or show.config.language),
+        language=m.language or show.config.language,
         vtt_url=rel(".vtt"),
         srt_url=rel(".srt"),
         transcript_url=rel(".transcript.json"),
@@ -245,15 +230,9 @@ def _feed_episode(show: Show, ep: PublishedEpisode) -> FeedEpisode:
 
 
 def _sidecars(show: Show, ep: PublishedEpisode) -> dict[Path, bytes]:
-    narrator = show.config.narrator
-    chapters = json.dumps(transcripts.to_json_chapters(ep.manifest), indent=2, ensure_ascii=False) + "\n"
-    transcript = json.dumps(transcripts.to_json_transcript(ep.manifest, narrator), indent=1, ensure_ascii=False)
-    return {
-        ep.sidecar(".vtt"): transcripts.to_vtt(ep.manifest, narrator).encode("utf-8"),
-        ep.sidecar(".srt"): transcripts.to_srt(ep.manifest, narrator).encode("utf-8"),
-        ep.sidecar(".transcript.json"): (transcript + "\n").encode("utf-8"),
-        ep.sidecar(".chapters.json"): chapters.encode("utf-8"),
-    }
+    """The episode's sidecars with the show's narrator (a render into a show leaves them to this)."""
+    return {ep.sidecar(suffix): text.encode("utf-8")
+            for suffix, text in transcripts.sidecars(ep.manifest, show.config.narrator).items()}
 
 
 def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
@@ -261,7 +240,7 @@ def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
     written: list[Path] = []
     next_number = _last_number(show) + 1
     # Number new episodes in a stable order: by render time, then slug.
-    new = sorted((c for c in found if c.record is None), key=lambda c: (str(c.manifest.get("rendered_at") or ""), c.slug))
+    new = sorted((c for c in found if c.record is None), key=lambda c: (c.manifest.rendered_at, c.slug))
     records = {c.slug: c.record for c in found if c.record is not None}
     for c in new:
         records[c.slug] = _new_record(show, c.slug, c.mp3, next_number, now)
@@ -311,8 +290,8 @@ def publish_episode(show_dir: Path | str, manifest_path: Path | str, *, now: dat
             f"{show.episodes_dir}/<slug>/<slug>{MANIFEST_SUFFIX}"
         )
     manifest = read_manifest(manifest_path)
-    if not (folder / manifest["mp3"]).is_file():
-        raise InputError(f"episode {folder.name} cannot be published: its MP3 {manifest['mp3']} is missing")
+    if not (folder / manifest.mp3).is_file():
+        raise InputError(f"episode {folder.name} cannot be published: its MP3 {manifest.mp3} is missing")
     with fsutil.file_lock(show.lock_path):
         result = _rebuild_locked(show, now or datetime.now(timezone.utc))
     if not any(ep.slug == folder.name for ep in result.episodes):

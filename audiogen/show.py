@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
-from audiogen import fsutil
-from audiogen.errors import ConfigError
+from audiogen import fsutil, manifest
+from audiogen.errors import ConfigError, InputError
 from audiogen.settings import RenderSettings, from_mapping
 
 if sys.version_info >= (3, 11):
@@ -38,7 +38,7 @@ CONFIG_NAME = "podcast.toml"
 FEED_NAME = "feed.xml"
 INDEX_NAME = "index.html"
 LOCK_NAME = ".audiogen.lock"
-MANIFEST_SUFFIX = ".episode.json"  # episodes/<slug>/<slug>.episode.json, written by the renderer
+MANIFEST_SUFFIX = manifest.SUFFIX  # episodes/<slug>/<slug>.episode.json, written by the renderer
 EPISODES_DIR = "episodes"
 
 # Files listeners and apps fetch. JSON is public only as the two Podcasting 2.0 sidecars.
@@ -207,13 +207,10 @@ class Show:
 def held_by_another(folder: Path, slug: str, source: str | None) -> bool:
     """True when the episode ``slug`` in ``folder`` was rendered from another article file that
     still exists (or from stdin), so a new article with the same title must take another slug."""
-    import json
-
     try:
-        manifest = json.loads((folder / f"{slug}{MANIFEST_SUFFIX}").read_text("utf-8"))
-    except (OSError, ValueError):
+        other = manifest.read(manifest.path_for(folder, slug)).source
+    except InputError:
         return False
-    other = manifest.get("source") if isinstance(manifest, dict) else None
     return bool(other) and other != source and (other == "-" or Path(other).is_file())
 
 

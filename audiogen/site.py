@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import quote
 
 from audiogen import transcripts
 from audiogen.feed import FeedEpisode, sort_episodes, xml_text
+from audiogen.manifest import Manifest
 
 if TYPE_CHECKING:
     from audiogen.show import Show
@@ -182,12 +183,12 @@ def _who(label: str | None) -> str:
     return f'<span class="who">{h(label)}:</span>' if label else ""
 
 
-def render_episode_page(show: "Show", slug: str, manifest: Mapping[str, Any], ep: FeedEpisode) -> str:
+def render_episode_page(show: "Show", slug: str, manifest: Manifest, ep: FeedEpisode) -> str:
     """episodes/<slug>/index.html: player, clickable chapters and a transcript that follows playback."""
     cfg = show.config
     up = "../../"
     cover = up + quote(cfg.cover.relative_to(show.root).as_posix())
-    mp3 = quote(str(manifest["mp3"]))
+    mp3 = quote(manifest.mp3)
     chapter_items = "\n".join(
         f'<li><button type="button" data-seek="{c.start:.3f}"><span class="t">{_duration(c.start)}</span>{h(c.title)}</button></li>'
         for c in transcripts.chapters(manifest)
@@ -197,7 +198,7 @@ def render_episode_page(show: "Show", slug: str, manifest: Mapping[str, Any], ep
         f'data-seek="{c.start:.3f}">{_who(label)}{h(c.text)}</p>'
         for c, label in transcripts.labelled(transcripts.cues(manifest, cfg.narrator))
     )
-    byline = f" · {h(manifest['author'])}" if manifest.get("author") else ""
+    byline = f" · {h(manifest.author)}" if manifest.author else ""
     s = quote(slug)
     body = (
         f'<p class="meta"><a href="{up}{INDEX_NAME}">{h(cfg.title)}</a></p>\n'
@@ -214,5 +215,5 @@ def render_episode_page(show: "Show", slug: str, manifest: Mapping[str, Any], ep
         f'<div id="transcript">\n{cue_items}\n</div>\n'
         f"<script>{PLAYER_JS}</script>"
     )
-    return _page(f"{ep.title} · {cfg.title}", body, str(manifest.get("language") or cfg.language),
+    return _page(f"{ep.title} · {cfg.title}", body, manifest.language or cfg.language,
                  feed_link(show, up), up)

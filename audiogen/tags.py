@@ -16,16 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiogen.errors import AudioError
+from audiogen.manifest import Chapter
 from audiogen.text import clean as _clean  # players show control characters as boxes
 
 CTOC_MAX_ENTRIES = 255  # an ID3 CTOC frame counts its entries in one byte
-@dataclass(frozen=True)
-class ChapterTag:
-    title: str
-    start_ms: int
-    end_ms: int
-
-
 @dataclass(frozen=True)
 class TagInfo:
     title: str
@@ -34,7 +28,7 @@ class TagInfo:
     date: str | None  # ISO date or year
     comment: str | None
     duration_ms: int
-    chapters: tuple[ChapterTag, ...] = ()
+    chapters: tuple[Chapter, ...] = ()  # seconds; CHAP frames carry whole milliseconds
     cover: bytes | None = None
     cover_mime: str = "image/png"
     genre: str = "Podcast"
@@ -66,6 +60,10 @@ def _ordered_id3_class():
             return bytearray().join(data)
 
     return OrderedID3
+
+
+def _ms(seconds: float) -> int:
+    return int(round(seconds * 1000))
 
 
 def write_tags(path: Path | str, info: TagInfo) -> None:
@@ -104,7 +102,7 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
                               sub_frames=[TIT2(encoding=3, text=[f"Chapters {g * CTOC_MAX_ENTRIES + 1}-"
                                                                  f"{g * CTOC_MAX_ENTRIES + len(group)}"])]))
         for cid, ch in zip(ids, info.chapters):
-            tags.add(CHAP(element_id=cid, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
+            tags.add(CHAP(element_id=cid, start_time=_ms(ch.start), end_time=_ms(ch.end),
                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                           sub_frames=[TIT2(encoding=3, text=[_clean(ch.title)])]))
     if info.cover:

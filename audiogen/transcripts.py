@@ -1,6 +1,6 @@
 """Sidecars from an episode manifest: captions (WebVTT, SRT), the JSON transcript, JSON chapters.
 
-Pure functions of the manifest dict: every time comes from the rendered segments (counted
+Pure functions of the manifest (audiogen.manifest; a plain mapping is read through it): every time comes from the rendered segments (counted
 in samples), so captions and chapters line up with the MP3 exactly.
 
 Two transcripts, for two uses:
@@ -17,12 +17,14 @@ speaker changes.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator, Mapping
 
+from audiogen.manifest import Chapter, Cue, Manifest, as_manifest
 from audiogen.text import one_line
 
 JSON_CHAPTERS_VERSION = "1.2.0"
@@ -32,18 +34,6 @@ NARRATOR = "Narrator"  # the narrator's name when there is no show (and so no ho
 CAPTION_LINE_CHARS = 42
 CAPTION_LINES = 2
 CAPTION_MAX_SECONDS = 7.0
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One script line as spoken: its speaker ("" for an unnamed quotation) and text."""
-
-    start: float
-    end: float
-    speaker: str
-    text: str
-    role: str
-    parts: tuple[tuple[float, float], ...] = ()  # each sentence clip, when spoken sentence by sentence
 
 
 @dataclass(frozen=True)
@@ -61,74 +51,17 @@ class Caption:
         return " ".join(self.lines)
 
 
-@dataclass(frozen=True)
-class Chapter:
-    start: float
-    end: float
-    title: str
-
-
 clean_text = one_line  # the one scrubber (audiogen.text), on one line
+ManifestLike = Manifest | Mapping[str, Any]
 
 
-def _time(value: Any, duration: float) -> float:
-    try:
-        t = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if not math.isfinite(t) or t < 0:
-        return 0.0
-    return min(t, duration) if duration > 0 else t
-
-
-def _duration(manifest: Mapping[str, Any]) -> float:
-    try:
-        d = float(manifest.get("duration") or 0.0)
-    except (TypeError, ValueError):
-        return 0.0
-    return d if math.isfinite(d) and d > 0 else 0.0
-
-
-def _parts(raw: Any, start: float, end: float) -> tuple[tuple[float, float], ...]:
-    """Sentence spans of a cue, kept only when they are sane (inside the cue, in order)."""
-    if not isinstance(raw, (list, tuple)) or len(raw) < 2:
-        return ()
-    out = []
-    last = start
-    for item in raw:
-        try:
-            a, b = (float(x) for x in item)
-        except (TypeError, ValueError):
-            return ()
-        if not (math.isfinite(a) and math.isfinite(b)) or a < last - 0.002 or b < a or b > end + 0.002:
-            return ()
-        out.append((max(a, start), min(b, end)))
-        last = b
-    return tuple(out)
-
-
-def cues(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> list[Cue]:
-    """The manifest's cues, cleaned, clamped to the episode, sorted, empty ones dropped.
-
-    The narrator (and the titles it reads) speak as ``narrator``; a quotation speaks as
-    the speaker the script names, or as "" when it names none.
-    """
-    duration = _duration(manifest)
-    narrator = clean_text(narrator) or NARRATOR
-    out = []
-    for raw in manifest.get("cues") or []:
-        if not isinstance(raw, Mapping):
-            continue
-        text = clean_text(raw.get("text"))
-        if not text:
-            continue
-        start = _time(raw.get("start"), duration)
-        end = max(start, _time(raw.get("end"), duration))
-        role = str(raw.get("role") or "narrator")
-        speaker = clean_text(raw.get("speaker")) if role == "quote" else narrator
-        out.append(Cue(start, end, speaker, text, role, _parts(raw.get("parts"), start, end)))
-    out.sort(key=lambda c: (c.start, c.end))
-    return out
+def cues(manifest: ManifestLike, narrator: str = NARRATOR) -> list[Cue]:
+    """The manifest's cues (cleaned, clamped to the episode, sorted: see audiogen.manifest), each
+    ``speaker`` the name captions show: ``narrator`` for the narrator and the titles it reads, the
+    speaker the script names for a quotation, or "" when it names none."""
+    narrator = one_line(narrator) or NARRATOR
+    return [replace(c, speaker=(c.speaker or "") if c.role == "quote" else narrator)
+            for c in as_manifest(manifest).cues]
 
 
 def labelled(items: list[Cue]) -> Iterator[tuple[Cue, str | None]]:
@@ -141,22 +74,9 @@ def labelled(items: list[Cue]) -> Iterator[tuple[Cue, str | None]]:
         yield cue, label
 
 
-def chapters(manifest: Mapping[str, Any]) -> list[Chapter]:
+def chapters(manifest: ManifestLike) -> list[Chapter]:
     """The manifest's chapters, sorted, clamped, with the first starting at 0 and titles never empty."""
-    duration = _duration(manifest)
-    raw_list = [c for c in (manifest.get("chapters") or []) if isinstance(c, Mapping)]
-    items = sorted(
-        ((_time(c.get("start"), duration), _time(c.get("end"), duration), clean_text(c.get("title"))) for c in raw_list),
-        key=lambda t: t[0],
-    )
-    out: list[Chapter] = []
-    for i, (start, end, title) in enumerate(items):
-        if i == 0:
-            start = 0.0
-        nxt = items[i + 1][0] if i + 1 < len(items) else (duration or end)
-        end = end if end > start else max(start, nxt)
-        out.append(Chapter(start, end, title or f"Chapter {i + 1}"))
-    return out
+    return list(as_manifest(manifest).chapters)
 
 
 # --- time formats ---------------------------------------------------------------------
@@ -298,7 +218,7 @@ def _cue_captions(cue: Cue, label: str | None) -> list[Caption]:
     return out
 
 
-def captions(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> list[Caption]:
+def captions(manifest: ManifestLike, narrator: str = NARRATOR) -> list[Caption]:
     """Subtitle-sized captions of the whole episode; the first caption after a change of
     speaker starts with the speaker's name (``label``)."""
     out: list[Caption] = []
@@ -311,7 +231,7 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_vtt(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> str:
+def to_vtt(manifest: ManifestLike, narrator: str = NARRATOR) -> str:
     """WebVTT captions; each cue's voice span ``<v Speaker>`` names who speaks (none for an
     unnamed quotation), so the text itself carries no label."""
     lines = ["WEBVTT", ""]
@@ -325,7 +245,7 @@ def to_vtt(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> str:
     return "\n".join(lines)
 
 
-def to_srt(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> str:
+def to_srt(manifest: ManifestLike, narrator: str = NARRATOR) -> str:
     """SubRip captions; SRT has no voices, so a caption starts with ``Speaker:`` where the speaker changes."""
     blocks = []
     for i, cap in enumerate(captions(manifest, narrator), 1):
@@ -333,7 +253,7 @@ def to_srt(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> str:
     return "\n".join(blocks)
 
 
-def to_json_transcript(manifest: Mapping[str, Any], narrator: str = NARRATOR) -> dict[str, Any]:
+def to_json_transcript(manifest: ManifestLike, narrator: str = NARRATOR) -> dict[str, Any]:
     """The paragraph-level transcript as Podcasting 2.0 JSON: one segment per script line with
     ``speaker`` (left out for an unnamed quotation), ``startTime``, ``endTime`` and ``body``."""
     segments = []
@@ -344,7 +264,7 @@ def to_json_transcript(manifest: Mapping[str, Any], narrator: str = NARRATOR) ->
     return {"version": JSON_TRANSCRIPT_VERSION, "segments": segments}
 
 
-def to_json_chapters(manifest: Mapping[str, Any]) -> dict[str, Any]:
+def to_json_chapters(manifest: ManifestLike) -> dict[str, Any]:
     """Podcasting 2.0 JSON chapters (version 1.2.0)."""
     return {
         "version": JSON_CHAPTERS_VERSION,
@@ -355,14 +275,15 @@ def to_json_chapters(manifest: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def timestamp_lines(manifest: Mapping[str, Any]) -> list[str]:
+def timestamp_lines(manifest: ManifestLike) -> list[str]:
     """``MM:SS Title`` lines for a description, following Spotify's rules.
 
     The first is 00:00, they ascend strictly, and there are at least three, or none at all
     (fewer would not be recognised as chapters).
     """
-    chaps = chapters(manifest)
-    hours = _duration(manifest) >= 3600 or any(c.start >= 3600 for c in chaps)
+    m = as_manifest(manifest)
+    chaps = list(m.chapters)
+    hours = m.duration >= 3600 or any(c.start >= 3600 for c in chaps)
     lines: list[str] = []
     last = -1
     for c in chaps:
@@ -375,7 +296,18 @@ def timestamp_lines(manifest: Mapping[str, Any]) -> list[str]:
     return lines if len(lines) >= 3 else []
 
 
-def psc_chapters(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+def psc_chapters(manifest: ManifestLike) -> list[tuple[str, str]]:
     """(start, title) pairs for Podlove Simple Chapters."""
     return [(npt_time(c.start), c.title) for c in chapters(manifest)]
 
+
+def sidecars(manifest: ManifestLike, narrator: str = NARRATOR) -> dict[str, str]:
+    """The files published next to the MP3, by suffix: captions (VTT, SRT), the JSON
+    transcript and the JSON chapters."""
+    m = as_manifest(manifest)
+    return {
+        ".vtt": to_vtt(m, narrator),
+        ".srt": to_srt(m, narrator),
+        ".transcript.json": json.dumps(to_json_transcript(m, narrator), ensure_ascii=False, indent=1) + "\n",
+        ".chapters.json": json.dumps(to_json_chapters(m), ensure_ascii=False, indent=2) + "\n",
+    }

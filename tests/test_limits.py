@@ -215,14 +215,15 @@ def test_too_many_chapters_are_refused_with_the_line():
 def test_more_than_255_chapters_nest_their_tables_of_contents(tmp_path):
     from mutagen.id3 import ID3
 
-    from audiogen.tags import ChapterTag, TagInfo, write_tags
+    from audiogen.manifest import Chapter
+    from audiogen.tags import TagInfo, write_tags
 
     mp3 = tmp_path / "c.mp3"
     subprocess.run([ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "20",
                     "-c:a", "libmp3lame", "-b:a", "32k", "-y", str(mp3)], check=True)
     n = 600
     write_tags(mp3, TagInfo("T", "A", "Al", None, None, 20_000,
-                            tuple(ChapterTag(f"Chapter {i}", i * 30, (i + 1) * 30) for i in range(n))))
+                            tuple(Chapter(f"Chapter {i}", i * 0.03, (i + 1) * 0.03) for i in range(n))))
     found = ffmpeg_chapters(mp3)
     assert [c["title"] for c in found] == [f"Chapter {i}" for i in range(n)]
     tocs = {f.element_id: f for f in ID3(mp3).getall("CTOC")}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from conftest import ffmpeg, ffmpeg_chapters
 
-from audiogen.tags import ChapterTag, TagInfo, read_chapters, write_tags
+from audiogen.manifest import Chapter
+from audiogen.tags import TagInfo, read_chapters, write_tags
 
 LONG = ("Talking With Michael Jackson Inspired Justin Timberlake, Who Then Spent "
         "Ten Years Writing the Songs Nobody Heard")
@@ -22,7 +23,7 @@ def _mp3(path: Path, seconds: float = 3.0) -> Path:
 def test_chapter_titles_are_written_whole(tmp_path: Path) -> None:
     mp3 = _mp3(tmp_path / "a.mp3")
     titles = ["Intro", LONG, "Ünïcödé — “quoted” chapter that is also well over fifty characters long", "Outro"]
-    chapters = tuple(ChapterTag(t, i * 700, (i + 1) * 700) for i, t in enumerate(titles))
+    chapters = tuple(Chapter(t, i * 0.7, (i + 1) * 0.7) for i, t in enumerate(titles))
     write_tags(mp3, TagInfo(title="T", artist="A", album=None, date=None, comment=None,
                             duration_ms=2800, chapters=chapters))
     seen = ffmpeg_chapters(mp3)
