@@ -247,7 +247,10 @@ def workers_per_render(jobs: int, cpus: int | None = None) -> int:
 
 
 def _worker_init() -> None:
+    from audiogen.cleanup import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    die_with_parent()  # never outlives the batch (a SIGKILL of it included)
 
     def stop(signum, frame):  # unwind the render cleanly (encoder killed, temp files removed)
         raise KeyboardInterrupt
@@ -323,7 +326,12 @@ def _parallel(todo: list[tuple[int, Job]], jobs: int) -> Iterator[tuple[int, Art
 
 def _pool_run(todo: list[tuple[int, Job]], jobs: int, broken: list[tuple[int, Job]]
               ) -> Iterator[tuple[int, ArticleResult]]:
+    from audiogen.cleanup import own_multiprocessing_tempdir
+
+    own_multiprocessing_tempdir()
     ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["audiogen._forkserver", "audiogen.synth"])  # dies with this process
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_worker_init)
     try:
         futures = {pool.submit(render_article, job): (i, job) for i, job in todo}

@@ -27,9 +27,10 @@ except ImportError:  # Windows: no advisory locks; leftovers are not swept there
     fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".audiogen-owner.lock"
+CREATING_PREFIX = ".audiogen-new-"  # a scratch folder before it is locked and named
 STALE_AFTER_S = 2.0  # a leftover without a live owner is removed once it is this old (mtime)
 # Scratch folders audiogen makes in the system temp folder.
-TEMP_PREFIXES = ("audiogen-tts-", "audiogen-nocache-", "audiogen-batch-")
+TEMP_PREFIXES = ("audiogen-tts-", "audiogen-nocache-", "audiogen-batch-", "audiogen-mp-")
 
 
 # ------------------------------------------------------------------ locks
@@ -67,54 +68,88 @@ def remove_tree(path: Path | str) -> bool:
     return False
 
 
+def _locked_dir(prefix: str, dir: Path | str | None = None) -> tuple[Path, int]:
+    """A new folder named ``prefix*`` whose lock file this process holds from the moment the
+    folder has its name: it is made under a name no sweep looks at, locked, then renamed."""
+    parent = Path(dir) if dir is not None else Path(tempfile.gettempdir())
+    hidden = Path(tempfile.mkdtemp(prefix=CREATING_PREFIX, dir=parent))
+    fd = os.open(hidden / LOCK_NAME, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+    hold_lock(fd)
+    for _ in range(100):
+        path = parent / f"{prefix}{os.urandom(4).hex()}"
+        if os.path.lexists(path):  # rename() would replace an empty folder of that name
+            continue
+        try:
+            os.rename(hidden, path)
+        except OSError:
+            continue
+        return path, fd
+    os.close(fd)
+    remove_tree(hidden)
+    raise FileExistsError(f"no free name for a scratch folder in {parent}")
+
+
 @contextlib.contextmanager
 def owned_tempdir(prefix: str, dir: Path | str | None = None) -> Iterator[Path]:
     """A fresh scratch folder, locked by this process while in use and removed on the way out,
     interrupted or not. A folder left by a killed run is removed by ``sweep_dirs``."""
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=dir))
-    fd = os.open(path / LOCK_NAME, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+    path, fd = _locked_dir(prefix, dir)
     try:
-        hold_lock(fd)
         yield path
     finally:
         remove_tree(path)
         os.close(fd)
 
 
-def scratch_dir(prefix: str) -> Path:
+def own_multiprocessing_tempdir() -> None:
+    """Give multiprocessing (its forkserver socket) a locked audiogen scratch folder instead of an
+    anonymous ``pymp-*`` one that a killed run would leave in the temp folder forever."""
+    from multiprocessing import process
+
+    config = getattr(process.current_process(), "_config", None)
+    # Its socket path must fit in AF_UNIX's 108 bytes: in a deep temp folder, leave it to Python.
+    if isinstance(config, dict) and config.get("tempdir") is None and len(tempfile.gettempdir()) <= 60:
+        config["tempdir"] = str(scratch_dir("audiogen-mp-", exitpriority=-100))
+
+
+def scratch_dir(prefix: str, exitpriority: int = 0) -> Path:
     """A locked scratch folder in the temp folder that lives as long as this process: removed when
     the process exits (a pool worker's ending included); after a kill, by the next run's sweep."""
     from multiprocessing import util
 
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    fd = os.open(path / LOCK_NAME, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
-    hold_lock(fd)
+    path, fd = _locked_dir(prefix)
 
     def remove(path: Path = path, fd: int = fd) -> None:
         remove_tree(path)
         with contextlib.suppress(OSError):
             os.close(fd)
 
-    util.Finalize(None, remove, exitpriority=0)  # run by atexit, and by multiprocessing workers on exit
+    util.Finalize(None, remove, exitpriority=exitpriority)  # run at exit, by pool workers too
     return path
 
 
-def _stale(path: str, now: float) -> bool:
+def _ours(path: str) -> bool:
+    """Made by this user (another user's leftovers are not ours to remove)."""
+    try:
+        return not hasattr(os, "getuid") or os.lstat(path).st_uid == os.getuid()
+    except OSError:
+        return False
+
+
+def _stale(path: str, now: float, after: float = STALE_AFTER_S) -> bool:
     try:
         st = os.lstat(path)
     except OSError:
         return False
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        return False  # another user's: not ours to remove
-    return now - st.st_mtime >= STALE_AFTER_S
+    return _ours(path) and now - st.st_mtime >= after
 
 
 def sweep_dirs(parent: Path | str, prefixes: tuple[str, ...] | str) -> int:
     """Remove the folders named ``prefix*`` in ``parent`` whose owner is gone; return how many.
 
-    A folder whose lock file is locked belongs to a live run and is left alone; one without a
-    lock file (made by an older audiogen, or caught between its creation and its lock) is
-    removed only once it is older than a few seconds.
+    A folder whose lock file is locked belongs to a live run and is left alone (it was locked
+    before it got its name); one without a lock file (made by an older audiogen) is removed once
+    it is a few seconds old.
     """
     if fcntl is None:
         return 0
@@ -126,19 +161,22 @@ def sweep_dirs(parent: Path | str, prefixes: tuple[str, ...] | str) -> int:
     except OSError:
         return 0
     for entry in entries:
-        if not entry.name.startswith(prefixes):
+        creating = entry.name.startswith(CREATING_PREFIX)  # killed between its creation and its name
+        if not (creating or entry.name.startswith(prefixes)):
             continue
         try:
-            if not entry.is_dir(follow_symlinks=False):
+            if not entry.is_dir(follow_symlinks=False) or not _ours(entry.path):
                 continue
         except OSError:
             continue
-        if not _stale(entry.path, now):
+        if creating and not _stale(entry.path, now, 60.0):
             continue
         try:
             fd = os.open(os.path.join(entry.path, LOCK_NAME), os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             fd = None
+            if not _stale(entry.path, now):
+                continue
         except OSError:
             continue
         try:
@@ -221,3 +259,24 @@ def child_kwargs() -> dict:
         return {}
     parent = os.getpid()
     return {"preexec_fn": lambda: die_with_parent(parent)}
+
+
+# ------------------------------------------------------------------ interrupts
+
+_interrupted = False
+
+
+def on_interrupt(signum, frame):
+    """SIGINT/SIGTERM handler: a clean unwind (KeyboardInterrupt) that cannot be lost.
+
+    A signal that lands while the interpreter runs its fork hooks (``preexec_fn`` spawns run
+    them) raises there and Python ignores that exception; the flag set here lets the code after
+    the spawn raise it again (``raise_if_interrupted``)."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def raise_if_interrupted() -> None:
+    if _interrupted:
+        raise KeyboardInterrupt

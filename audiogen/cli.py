@@ -211,18 +211,16 @@ for _cmd in (*PUBLISH, *BATCH):
 # ------------------------------------------------------------------ entry point
 
 
-def _on_sigterm(signum, frame):  # turn SIGTERM into the same clean unwind as Ctrl-C
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; AudiogenError -> 'Error: …' and its exit code, never a traceback."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        signal.signal(signal.SIGTERM, _on_sigterm)
-        # A shell starts `audiogen … &` with SIGINT ignored, and Python then installs no handler:
-        # Ctrl-C or `kill -INT` must still stop the run cleanly.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        from audiogen.cleanup import on_interrupt
+
+        # SIGTERM unwinds as Ctrl-C does. A shell starts `audiogen … &` with SIGINT ignored, and
+        # Python then installs no handler: Ctrl-C or `kill -INT` must still stop the run cleanly.
+        signal.signal(signal.SIGTERM, on_interrupt)
+        signal.signal(signal.SIGINT, on_interrupt)
     except ValueError:  # not in the main thread (tests)
         pass
     try:

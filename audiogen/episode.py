@@ -561,7 +561,7 @@ def render(
             synth.close(kill=True)  # no worker may go on writing into the cache once we unwind
             raise
         finally:
-            synth.close(wait=False)
+            synth.close()  # the workers end cleanly (their scratch folders removed) before we do
 
 
 def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[int, int], None] | None,

@@ -13,7 +13,7 @@ import subprocess
 from functools import lru_cache
 from typing import Sequence
 
-from audiogen.cleanup import child_kwargs
+from audiogen.cleanup import child_kwargs, raise_if_interrupted
 from audiogen.errors import AudioError
 
 
@@ -39,6 +39,7 @@ def run(args: Sequence[str], *, input: bytes | None = None, what: str = "ffmpeg"
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
     try:
         proc = subprocess.run(cmd, input=input, capture_output=True, check=False, **child_kwargs())
+        raise_if_interrupted()
     except OSError as exc:
         raise AudioError(f"could not run ffmpeg: {exc}") from None
     if proc.returncode != 0:
@@ -76,6 +77,7 @@ def measure_loudness(pcm: bytes, rate: int, channels: int, *, true_peak: bool = 
          "-ac", str(channels), "-i", "pipe:0", "-af", f"ebur128=framelog=quiet:peak={peak}", "-f", "null", "-"],
         input=pcm, capture_output=True, check=False, **child_kwargs(),
     )
+    raise_if_interrupted()
     if proc.returncode != 0:
         raise AudioError(f"loudness measurement failed: {last_error_line(proc.stderr)}")
     return parse_ebur128(proc.stderr.decode("utf-8", "replace"))

@@ -27,7 +27,7 @@ MAX_LEXICON_BYTES = 2 * MB
 MAX_LEXICON_ENTRIES = 20_000
 MAX_LEXICON_FORM_CHARS = 300  # a written or spoken form
 MAX_PAUSE_SECONDS = 60.0  # one pause after a line; consecutive pause lines add up to this
-MAX_TOTAL_PAUSE_SECONDS = 600.0  # all explicit pauses of one script
+MAX_TOTAL_PAUSE_SECONDS = 3600.0  # all explicit pauses of one script (an hour)
 MAX_CHAPTERS = 1000  # chapters of one script (ID3 chapter tables nest past 255)
 MAX_CHUNK_SECONDS = 300.0  # audio of one encoded chunk: bounds the memory of its true-peak read
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from audiogen import ffmpeg
 from audiogen.audio import MASTER_RATE, SPEECH_RATE
-from audiogen.cleanup import child_kwargs
+from audiogen.cleanup import child_kwargs, raise_if_interrupted
 from audiogen.errors import AudioError, OutputError
 from audiogen.fsutil import describe_os_error
 
@@ -240,6 +240,11 @@ class ChunkEncode:
                                              start_new_session=True, **child_kwargs())
         except OSError as exc:
             raise AudioError(f"could not start ffmpeg: {exc}") from None
+        try:
+            raise_if_interrupted()
+        except KeyboardInterrupt:
+            self.abort()
+            raise
 
     def done(self) -> bool:
         return self.proc.poll() is not None

@@ -284,6 +284,9 @@ class Synthesizer:
 
     def start(self) -> None:
         if self._pool is None and self.workers > 1:
+            from audiogen.cleanup import own_multiprocessing_tempdir
+
+            own_multiprocessing_tempdir()
             ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
             if ctx.get_start_method() == "forkserver":
                 # Workers fork from a server that has imported numpy and audiogen once, instead of
@@ -299,14 +302,20 @@ class Synthesizer:
         worker may write into a cache folder that is about to be removed)."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            if kill:
-                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            if kill:  # (no future is cancelled first: Python 3.11's pool then fails marking it broken)
+                procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API for this
+                for proc in procs:
                     with contextlib.suppress(Exception):
                         proc.kill()
-                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                for proc in procs:
                     with contextlib.suppress(Exception):
                         proc.join(5)
-            pool.shutdown(wait=wait or kill, cancel_futures=True)
+                pool.shutdown(wait=True)
+                from audiogen.cleanup import sweep_temp
+
+                sweep_temp()  # the scratch folders of the workers just killed
+            else:
+                pool.shutdown(wait=wait, cancel_futures=True)
 
     def calibrate(self, voices: Sequence[Voice], target_lufs: float, ceiling_db: float) -> list[float]:
         """Gains of ``voices`` (see ``calibrate``), measured in parallel when the pool runs."""
@@ -355,10 +364,10 @@ class Synthesizer:
                 if on_done:
                     on_done(1)
                 yield pcm
+        except GeneratorExit:  # the consumer is done or unwinding: whoever owns the pool closes it
+            raise
         except BaseException:
-            for f in futures.values():
-                f.cancel()
-            self.close(wait=False, kill=True)
+            self.close(kill=True)
             raise
         self.close()
 

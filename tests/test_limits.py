@@ -202,7 +202,7 @@ def test_consecutive_pauses_add_up_to_the_limit():
 
 def test_two_thousand_long_pauses_are_refused_before_rendering():
     text = HEADER + "".join(f"Line {i}.\n(pause 60s)\n" for i in range(2000))
-    with pytest.raises(InputError, match=r"line 26: the pauses of one script add up to more than the limit of 600s"):
+    with pytest.raises(InputError, match=r"line 126: the pauses of one script add up to more than the limit of 3600s"):
         parse_text(text)
 
 
