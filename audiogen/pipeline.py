@@ -59,7 +59,7 @@ def check_inputs(settings: RenderSettings) -> None:
             if Path(path).exists():
                 raise AudioError(f"{name} file {path} is not a regular file; give an audio file or use --no-stingers")
             raise AudioError(f"{name} file not found: {path}; give an audio file or use --no-stingers")
-    if settings.lexicon is not None and not Path(settings.lexicon).is_file():
+    if settings.lexicon is not None and not Path(settings.lexicon).exists():  # a device: its size limit says
         raise ConfigError(f"lexicon file not found: {settings.lexicon}")
 
 

@@ -6,6 +6,7 @@ limit, so a regression fails fast instead of swapping."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -33,6 +34,19 @@ def _capped() -> None:
 def cli(*args: str, cwd: Path | None = None, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "audiogen", *args], capture_output=True, cwd=cwd, timeout=120,
                           preexec_fn=_capped, **kw)
+
+
+@contextlib.contextmanager
+def _bounded_here():
+    """This process may map at most 1 GB more while in the block: a regression that reads an
+    endless file in full fails with MemoryError instead of exhausting the machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (size + 2**30, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _error(proc: subprocess.CompletedProcess, code: int) -> str:
@@ -120,7 +134,7 @@ def test_lexicon_limits(tmp_path):
     huge.write_text("x = " + "y" * (3 * 2**20))
     with pytest.raises(ConfigError, match="larger than the 2 MB limit"):
         load_lexicon(huge)
-    with pytest.raises(ConfigError, match="larger than the 2 MB limit"):
+    with _bounded_here(), pytest.raises(ConfigError, match="larger than the 2 MB limit"):
         load_lexicon("/dev/zero")
 
 
@@ -150,7 +164,7 @@ def test_render_settings_have_types_and_the_error_names_the_line(tmp_path, line,
 
 
 def test_endless_config_file_is_refused(tmp_path):
-    with pytest.raises(ConfigError, match="1 MB limit"):
+    with _bounded_here(), pytest.raises(ConfigError, match="1 MB limit"):
         load_render_settings("/dev/zero")
 
 
