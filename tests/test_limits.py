@@ -22,7 +22,7 @@ from audiogen.errors import AudioError, ConfigError, InputError
 from audiogen.script import MAX_PAUSE, dumps_json, format_text, loads, parse_text
 from audiogen.show import load_render_settings
 from audiogen.speech import load_lexicon
-from conftest import SHORT_ARTICLE, ffmpeg, ffmpeg_chapters
+from conftest import FAKE, SHORT_ARTICLE, ffmpeg, ffmpeg_chapters
 
 MEMORY_CAP = 3 * 2**30  # address space of a CLI run that must not read its input in full
 
@@ -69,7 +69,7 @@ def test_device_file_as_article_is_refused_at_the_limit():
 def test_endless_cover_is_refused_before_any_work(tmp_path):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = cli("episode", str(art), "-o", str(tmp_path / "out"), "--no-stingers", "--cover", "/dev/zero")
+    proc = cli("episode", str(art), "-o", str(tmp_path / "out"), "--no-stingers", "--cover", "/dev/zero", *FAKE)
     assert "10 MB limit" in _error(proc, 6)
     assert not (tmp_path / "out").exists()
 
@@ -110,14 +110,14 @@ def test_long_stinger_is_refused_by_its_duration_without_decoding_it(tmp_path):
 def test_long_intro_through_the_cli(tmp_path):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = cli("episode", str(art), "-o", str(tmp_path / "out"), "--intro", str(_quiet(tmp_path / "i.flac", 600)))
+    proc = cli("episode", str(art), "-o", str(tmp_path / "out"), "--intro", str(_quiet(tmp_path / "i.flac", 600)), *FAKE)
     assert "longer than the 60 s limit" in _error(proc, 6)
 
 
 def test_stinger_that_is_a_device_is_refused(tmp_path):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    msg = _error(cli("episode", str(art), "-o", str(tmp_path / "out"), "--outro", "/dev/zero"), 6)
+    msg = _error(cli("episode", str(art), "-o", str(tmp_path / "out"), "--outro", "/dev/zero", *FAKE), 6)
     assert "not a regular file" in msg
 
 
@@ -172,7 +172,7 @@ def test_bad_bitrate_is_a_usage_error(tmp_path):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
     for value in ("65", "fast"):
-        proc = cli("episode", str(art), "-o", str(tmp_path), "--bitrate", value)
+        proc = cli("episode", str(art), "-o", str(tmp_path), "--bitrate", value, *FAKE)
         assert proc.returncode == 2, proc.stderr.decode()
         assert "is not an MP3 bitrate" in proc.stderr.decode()
 
@@ -287,3 +287,40 @@ def test_write_errors_on_output_and_stdout_are_errors(tmp_path):
     piped = subprocess.run([sys.executable, "-m", "audiogen", "script", str(art), "-o", "/dev/stdout"],
                            capture_output=True, timeout=60)
     assert piped.returncode == 0 and piped.stdout.startswith(b"# audiogen narration script")
+
+
+# ------------------------------------------------------------------ the cache cap during a render
+
+
+def test_the_cache_cap_holds_during_a_render(tmp_path, monkeypatch):
+    from audiogen import episode, pipeline, synth
+    from audiogen.settings import RenderSettings
+
+    cache = tmp_path / "cache"
+
+    def size() -> int:
+        return sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
+
+    seen: list[int] = []
+    put = chunks.ChunkStore.put
+
+    def measured_put(self, *args, **kwargs):
+        seen.append(size())
+        return put(self, *args, **kwargs)
+
+    cap_mb = 1.0
+    monkeypatch.setattr(synth, "DEFAULT_CACHE_CAP_MB", cap_mb)
+    monkeypatch.setattr(episode, "PRUNE_EVERY_BYTES", 0, raising=False)  # as 1 GiB does every 64 MB
+    monkeypatch.setattr(chunks.ChunkStore, "put", measured_put)
+    rng = __import__("random").Random(7)
+    words = "harbour ferry captain morning council water boat weather tide pier crew market".split()
+    paras = [" ".join(rng.choice(words) for _ in range(60)).capitalize() + "." for _ in range(70)]
+    art = tmp_path / "long.md"
+    art.write_text("# The Long Crossing\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+    source = pipeline.load_source(str(art))
+    settings = RenderSettings(engine="fake", stingers=False, workers=1)
+    ep = episode.render(source.script, tmp_path / "out", settings, cache_dir=cache)
+    assert ep.duration > 200  # about 4,200 words: some 10 MB of clips in all
+    assert len(seen) >= 5
+    assert max(seen) <= (cap_mb + 3) * 2**20, [round(s / 2**20, 1) for s in seen]
+    assert size() <= cap_mb * 2**20
