@@ -262,7 +262,8 @@ def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
         _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
     _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)
     _write_if_changed(show.index_path, site.render_index(show, feed_eps).encode("utf-8"), written)
-    _write_if_changed(show.root / site.FAVICON_NAME, site.favicon_png(show.config.cover), written)
+    for name, data in site.favicons(show.config.cover).items():
+        _write_if_changed(show.root / name, data, written)
     for name, reason in skipped:
         log.warning("episode %s left out of the feed: %s", name, reason)
     return BuildResult(show, tuple(episodes), tuple(skipped), tuple(written))

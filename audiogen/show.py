@@ -5,7 +5,7 @@ Layout::
     SHOWDIR/podcast.toml   show config + optional [render] table          (private)
     SHOWDIR/cover.jpg      square RGB artwork, 1400-3000 px               (public)
     SHOWDIR/episodes/<slug>/...   one folder per episode
-    SHOWDIR/feed.xml, SHOWDIR/index.html, SHOWDIR/favicon.png              (public)
+    SHOWDIR/feed.xml, index.html, favicon.png, favicon.ico                 (public)
     SHOWDIR/.audiogen.lock, .audiogen-state.json                           (private)
 
 What is public is decided by name, in ``is_public``: what listeners and apps fetch

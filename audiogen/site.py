@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 INDEX_NAME = "index.html"
 FAVICON_NAME = "favicon.png"
+FAVICON_ICO = "favicon.ico"
 FAVICON_PX = 64
 
 CSS = """
@@ -156,8 +157,9 @@ def render_index(show: "Show", episodes: Sequence[FeedEpisode]) -> str:
     return _page(cfg.title, body, cfg.language, feed_link(show))
 
 
-def favicon_png(cover: Path) -> bytes:
-    """A small PNG of the cover for the browser tab (pages link it, so no /favicon.ico 404)."""
+def favicons(cover: Path) -> dict[str, bytes]:
+    """Small icons of the cover: ``favicon.png`` (the pages link it) and ``favicon.ico``
+    (where feed readers and browsers look for a site's icon unasked), so neither is a 404."""
     import io
 
     from PIL import Image
@@ -165,9 +167,13 @@ def favicon_png(cover: Path) -> bytes:
     with Image.open(cover) as im:
         im.draft("RGB", (FAVICON_PX * 2, FAVICON_PX * 2))  # JPEG: decode at a fraction of the size
         small = im.convert("RGB").resize((FAVICON_PX, FAVICON_PX), Image.LANCZOS)
-    buf = io.BytesIO()
-    small.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
+    out = {}
+    for name, fmt, extra in ((FAVICON_NAME, "PNG", {"optimize": True}),
+                             (FAVICON_ICO, "ICO", {"sizes": [(16, 16), (32, 32), (48, 48)]})):
+        buf = io.BytesIO()
+        small.save(buf, format=fmt, **extra)
+        out[name] = buf.getvalue()
+    return out
 
 
 def feed_link(show: "Show", up: str = "") -> str:

@@ -189,3 +189,25 @@ def test_edit_one_paragraph_reencodes_one_chunk_and_chapters_stay_exact(tmp_path
     # chapter times are rounded to the millisecond: find the exact alignment nearby
     err = min(np.abs(a[50:50 + n] - b[lag:lag + n]).max() for lag in range(0, 101))
     assert err < 1e-3
+
+
+def test_sentence_clips_are_timed_in_the_cue_and_time_the_captions(tmp_path):
+    """With a sentence pause, each sentence's clip span is recorded (in samples) and lines up
+    with the decoded audio; the captions of that segment start and end with those spans."""
+    from audiogen import transcripts
+
+    script = Script(title="Two", chapters=(Chapter("Two", (
+        _seg(NARRATOR, "The tide came in. The boats rose with it. Then the wind turned."),)),))
+    settings = RenderSettings(stingers=False, pauses=Pauses(sentence=0.8))
+    ep = render(script, tmp_path, settings)
+    cue = [c for c in ep.cues if c.role == NARRATOR][0]
+    assert len(cue.parts) == 3 and cue.parts[0][0] == cue.start and cue.parts[-1][1] == cue.end
+    env = np.abs(decode(ep.mp3)[:, 0])
+    for (_, end), (start, _) in zip(cue.parts, cue.parts[1:]):
+        assert start - end == pytest.approx(0.8, abs=0.01)
+        assert env[int(end * 44100) + 300:int(start * 44100) - 300].max() < 0.01  # the pause is silent
+        assert env[int(start * 44100):int(start * 44100) + 4410].max() > 0.05  # and speech starts on time
+    caps = [c for c in transcripts.captions(ep.to_manifest()) if c.start >= cue.start and c.end <= cue.end]
+    assert [(c.text, c.start, c.end) for c in caps] == [
+        (t, a, b) for t, (a, b) in zip(["The tide came in.", "The boats rose with it.", "Then the wind turned."],
+                                        cue.parts)]

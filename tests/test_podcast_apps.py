@@ -224,7 +224,7 @@ def test_served_show_is_public_only_and_caches(show) -> None:
         status, h, _ = _get(port, "/feed.xml")
         assert _get(port, "/feed.xml", {"If-None-Match": h["etag"]})[0] == 304
         assert _get(port, "/feed.xml", {"If-Modified-Since": h["last-modified"]})[0] == 304
-        assert _get(port, "/favicon.ico")[0] == 404 and _get(port, "/favicon.png")[0] == 200
+        assert _get(port, "/favicon.ico")[0] == 200 and _get(port, "/favicon.png")[0] == 200
     finally:
         server.shutdown()
         server.server_close()

@@ -87,6 +87,8 @@ def test_episode_page_links_feed_favicon_and_labels_speakers_on_change(show: Pat
 
     with Image.open(show / "favicon.png") as im:
         assert im.format == "PNG" and im.size == (64, 64)
+    with Image.open(show / "favicon.ico") as im:  # where readers look unasked
+        assert im.format == "ICO"
     # The manifest has title (narrator), narrator, quote by Ana Ruiz: the narrator is labelled once,
     # with the show's host name, and the quotation with its speaker.
     labels = [p.xpath("string(span[@class='who'])") for p in doc.xpath("//div[@id='transcript']/p")]
