@@ -150,9 +150,8 @@ def _split_sentence(text: str, max_chars: int, reserve: int = 0) -> list[str]:
     pieces: list[str] = []
     cur: list[str] = []
     for w in words:
-        room = max_chars - (reserve if not pieces else 0)
-        cand = " ".join(cur + [w])
-        if not cur or _fits((" " * (reserve if not pieces else 0)) + cand, room + (reserve if not pieces else 0)):
+        pad = " " * reserve if not pieces else ""  # room for the label before the first piece
+        if not cur or _fits(pad + " ".join(cur + [w]), max_chars):
             cur.append(w)
             continue
         # Break after the last clause boundary in the back two thirds of the piece, else here.

@@ -204,7 +204,7 @@ def test_served_show_is_public_only_and_caches(show) -> None:
     public = public_files(root)
     machine = [str(tmp), str(Path.home()), str(REPO)]
     for rel in public:
-        if rel.suffix in (".mp3", ".png", ".jpg"):
+        if rel.suffix in (".mp3", ".png", ".jpg", ".ico"):
             continue
         text = (root / rel).read_text("utf-8")
         assert not any(m in text for m in machine), rel  # published files never name this machine's paths
