@@ -20,7 +20,7 @@ import feedparser
 import podcastparser
 import pytest
 
-from conftest import REPO, ffmpeg_chapters, run_cli
+from conftest import FAKE, REPO, ffmpeg_chapters, run_cli
 
 from audiogen.serve import make_server
 from audiogen.show import public_files
@@ -89,7 +89,7 @@ def show(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr.decode()
     for name, text in ARTICLES.items():
         (tmp / name).write_text(text, encoding="utf-8")
-        proc = run_cli("episode", str(tmp / name), "--show", str(root), "--no-stingers")
+        proc = run_cli("episode", str(tmp / name), "--show", str(root), "--no-stingers", *FAKE)
         assert proc.returncode == 0, proc.stderr.decode()
     return root, tmp
 
