@@ -17,7 +17,7 @@ from audiogen.batch import settings_fingerprint, workers_per_render
 from audiogen.cli import cli
 from audiogen.settings import RenderSettings
 
-from conftest import decode
+from conftest import FAKE, decode
 
 
 ARTICLES = {
@@ -28,7 +28,7 @@ ARTICLES = {
 
 
 def _batch(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audiogen", "batch", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "audiogen", "batch", *FAKE, *args], cwd=cwd, capture_output=True,
                           text=True, env=os.environ.copy(), timeout=300)
 
 
@@ -92,7 +92,7 @@ def test_batch_show_feed_built_once(tmp_path: Path, articles: list[str], monkeyp
     monkeypatch.setattr(publish, "rebuild", lambda *a, **k: calls.append(a) or real_rebuild(*a, **k))
     monkeypatch.setattr(publish, "publish_episode", lambda *a, **k: pytest.fail("published one by one"))
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["batch", *articles, "tide2.md", "--show", str(show_dir), "--no-stingers",
+    result = CliRunner().invoke(cli, ["batch", *FAKE, *articles, "tide2.md", "--show", str(show_dir), "--no-stingers",
                                       "-j", "2", "--json"])
     assert result.exit_code == 1, result.output
     assert len(calls) == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import decode, ffmpeg_chapters, ffmpeg_stream_info, run_cli
+from conftest import FAKE, decode, ffmpeg_chapters, ffmpeg_stream_info, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_xing_info_header_duration(rendered):
 
 
 def test_plain_output_ends_with_mp3_path(short_article, tmp_path):
-    proc = run_cli("episode", str(short_article), "-o", str(tmp_path / "o"), "--no-stingers", "-q")
+    proc = run_cli("episode", *FAKE, str(short_article), "-o", str(tmp_path / "o"), "--no-stingers", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     last = proc.stdout.decode().strip().splitlines()[-1]
     assert last.endswith("the-ferry-at-dawn.mp3") and Path(last).is_file()
@@ -117,7 +117,7 @@ def test_plain_output_ends_with_mp3_path(short_article, tmp_path):
 def test_stdin_article(tmp_path):
     from conftest import SHORT_ARTICLE
 
-    proc = run_cli("episode", "-", "-o", str(tmp_path), "--no-stingers", "-q", input=SHORT_ARTICLE.encode())
+    proc = run_cli("episode", *FAKE, "-", "-o", str(tmp_path), "--no-stingers", "-q", input=SHORT_ARTICLE.encode())
     assert proc.returncode == 0, proc.stderr.decode()
     assert (tmp_path / "the-ferry-at-dawn.mp3").is_file()
 
@@ -129,7 +129,7 @@ def test_script_then_render_equals_episode(short_article, tmp_path):
     assert "## The Crossing" in text and "Rosa Delgado] We never cancel" in text
     script_file = tmp_path / "ferry.txt"
     script_file.write_text(text.replace("upper deck", "top deck"), encoding="utf-8")
-    proc = run_cli("render", str(script_file), "-o", str(tmp_path / "o"), "--no-stingers", "--json")
+    proc = run_cli("render", *FAKE, str(script_file), "-o", str(tmp_path / "o"), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     assert any("top deck" in c["text"] for c in data["cues"])
@@ -154,11 +154,12 @@ def test_voices_lists_engines_languages_and_espeak_voices():
 # ------------------------------------------------------------------ bad input
 
 
-def _bad(tmp_path: Path, *args: str, input: bytes | None = None, keep: bool = False):
+def _bad(tmp_path: Path, code: int, *args: str, input: bytes | None = None, keep: bool = False):
+    """Run a command that must fail with exit ``code`` (the README's table) and one ``Error:`` line."""
     out = tmp_path / "out"
     proc = run_cli(*args, "-o", str(out), input=input)
     err = proc.stderr.decode()
-    assert proc.returncode not in (0, 70), err
+    assert proc.returncode == code, err
     assert "Traceback" not in err
     lines = [ln for ln in err.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), err
@@ -170,53 +171,54 @@ def _bad(tmp_path: Path, *args: str, input: bytes | None = None, keep: bool = Fa
 
 
 def test_missing_file(tmp_path):
-    assert "not found" in _bad(tmp_path, "episode", str(tmp_path / "nope.md"))
+    assert "not found" in _bad(tmp_path, 3, "episode", *FAKE, str(tmp_path / "nope.md"))
 
 
 def test_directory(tmp_path):
-    assert "folder" in _bad(tmp_path, "episode", str(tmp_path)).lower()
+    assert "folder" in _bad(tmp_path, 3, "episode", *FAKE, str(tmp_path)).lower()
 
 
 def test_empty_and_whitespace(tmp_path):
     (tmp_path / "e.txt").write_text("")
     (tmp_path / "w.txt").write_text("  \n\n \t \n")
-    _bad(tmp_path, "episode", str(tmp_path / "e.txt"))
-    _bad(tmp_path, "episode", str(tmp_path / "w.txt"))
+    assert "empty" in _bad(tmp_path, 3, "episode", *FAKE, str(tmp_path / "e.txt"))
+    assert "blank" in _bad(tmp_path, 3, "episode", *FAKE, str(tmp_path / "w.txt"))
 
 
 def test_binary(tmp_path):
     p = tmp_path / "photo.txt"
     p.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 20)
-    _bad(tmp_path, "episode", str(p))
+    assert "not text" in _bad(tmp_path, 3, "episode", *FAKE, str(p))
 
 
 def test_only_boilerplate(tmp_path):
     p = tmp_path / "b.txt"
     p.write_text("Leave a Reply\n\nShare this:\n\nSubscribe to our newsletter\n")
-    _bad(tmp_path, "episode", str(p))
+    _bad(tmp_path, 3, "episode", *FAKE, str(p))
 
 
 def test_unknown_voice(short_article, tmp_path):
-    assert "unknown voice" in _bad(tmp_path, "episode", str(short_article), "--voice", "no-such-voice")
-    assert "variant" in _bad(tmp_path, "episode", str(short_article), "--quote-voice", "en-us+nosuch")
+    assert "unknown voice" in _bad(tmp_path, 5, "episode", str(short_article), "--voice", "no-such-voice")
+    assert "variant" in _bad(tmp_path, 5, "episode", str(short_article), "--quote-voice", "en-us+nosuch")
 
 
 def test_unreadable_stinger(short_article, tmp_path):
     bad = tmp_path / "intro.mp3"
     bad.write_bytes(b"this is not audio at all" * 10)
-    _bad(tmp_path, "episode", str(short_article), "--intro", str(bad))
-    _bad(tmp_path, "episode", str(short_article), "--outro", str(tmp_path / "missing.wav"))
+    _bad(tmp_path, 6, "episode", *FAKE, str(short_article), "--intro", str(bad))
+    assert "not found" in _bad(tmp_path, 6, "episode", *FAKE, str(short_article), "--outro",
+                               str(tmp_path / "missing.wav"))
 
 
 def test_failed_render_keeps_previous_episode(short_article, tmp_path):
     out = tmp_path / "out"
-    ok = run_cli("episode", str(short_article), "-o", str(out), "--no-stingers", "-q")
+    ok = run_cli("episode", *FAKE, str(short_article), "-o", str(out), "--no-stingers", "-q")
     assert ok.returncode == 0
     mp3 = out / "the-ferry-at-dawn.mp3"
     before = mp3.read_bytes()
     bad = tmp_path / "intro.wav"
     bad.write_bytes(b"RIFF....WAVEjunk")
-    _bad(tmp_path, "episode", str(short_article), "--intro", str(bad), keep=True)
+    _bad(tmp_path, 6, "episode", *FAKE, str(short_article), "--intro", str(bad), keep=True)
     assert mp3.read_bytes() == before
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import FAKE, run_cli
 
 BODY = ("The café “La Mer” opens its doors — finally — next week, and the harbour crowd is already "
         "queueing along the pier.")
@@ -167,7 +167,7 @@ def intl_episode(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("intl")
     path = tmp / "intl.txt"
     path.write_text(INTL, encoding="utf-8")
-    proc = run_cli("episode", str(path), "-o", str(tmp / "out"), "--no-stingers", "--json")
+    proc = run_cli("episode", *FAKE, str(path), "-o", str(tmp / "out"), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     return json.loads(proc.stdout)
 

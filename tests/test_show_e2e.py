@@ -9,7 +9,7 @@ import feedparser
 import podcastparser
 import pytest
 
-from conftest import SHORT_ARTICLE, ffmpeg_chapters, run_cli
+from conftest import FAKE, SHORT_ARTICLE, ffmpeg_chapters, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def show(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr.decode()
     art = root.parent / "ferry.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", str(art), "--show", str(root), "--no-stingers", "--json")
+    proc = run_cli("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     return root, json.loads(proc.stdout), art
 
@@ -61,7 +61,7 @@ def test_republish_keeps_guid_and_date(show):
     root, _, art = show
     before = feedparser.parse((root / "feed.xml").read_bytes()).entries[0]
     art.write_text(SHORT_ARTICLE.replace("gulls", "terns"), encoding="utf-8")
-    proc = run_cli("episode", str(art), "--show", str(root), "--no-stingers", "-q")
+    proc = run_cli("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     after = feedparser.parse((root / "feed.xml").read_bytes()).entries[0]
     assert (after.id, after.published, after.enclosures[0].href) == (before.id, before.published,
@@ -76,6 +76,6 @@ def test_republish_keeps_guid_and_date(show):
 def test_show_without_config_is_a_clear_error(tmp_path):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", str(art), "--show", str(tmp_path))
+    proc = run_cli("episode", *FAKE, str(art), "--show", str(tmp_path))
     err = proc.stderr.decode()
     assert proc.returncode == 4 and err.startswith("Error: ") and "audiogen init" in err
