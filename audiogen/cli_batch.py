@@ -36,6 +36,12 @@ def _batch_options(f):
             p.help = "Folder for the episode files (default: output/); ignored with --show."
     f.__click_params__ = params + list(getattr(f, "__click_params__", []))  # type: ignore[attr-defined]
     f = click.option("--force", is_flag=True, help="Render every article, even unchanged ones.")(f)
+    f = click.option("--store", metavar="URL", default=None,
+                     help="With --cluster: workers leave the episode files at this fsspec URL (e.g. file:///mnt/shared "
+                          "or s3://bucket/tmp) instead of sending them back; the client publishes them.")(f)
+    f = click.option("--cluster", metavar="ADDRESS", default=None,
+                     help="Render on a Dask cluster (e.g. tcp://10.0.0.5:8786; pip install 'audiogen[dask]'): one "
+                          "task per article, this machine publishes. -j is then ignored.")(f)
     f = click.option("--workers", type=click.IntRange(1, 64), default=None,
                      help="Synthesis processes per article (default: CPU cores / -j).")(f)
     f = click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -46,7 +52,8 @@ def _batch_options(f):
 @click.command("batch")
 @click.argument("articles", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @_batch_options
-def batch(articles: tuple[str, ...], jobs: int, force: bool, **opts: Any) -> None:
+def batch(articles: tuple[str, ...], jobs: int, force: bool, cluster: str | None, store: str | None,
+          **opts: Any) -> None:
     """Render many ARTICLES into episodes; unchanged ones are skipped.
 
     An article is skipped when its episode exists for the same article bytes and
@@ -58,6 +65,9 @@ def batch(articles: tuple[str, ...], jobs: int, force: bool, **opts: Any) -> Non
     when every article rendered or was skipped, 1 when any failed.
     """
     from audiogen.batch import FAILED, RENDERED, SKIPPED, run_batch
+
+    if store is not None and cluster is None:
+        raise click.UsageError("--store works with --cluster only")
     t0 = time.perf_counter()
     quiet = opts.get("quiet", False)
     as_json = opts.get("as_json", False)
@@ -77,10 +87,15 @@ def batch(articles: tuple[str, ...], jobs: int, force: bool, **opts: Any) -> Non
         if bar is not None:
             bar.update(1)
 
+    common = dict(out_dir=out_dir, show_dir=show.root if show else None, album=show.config.title if show else None,
+                  cover=opts.get("cover"), force=force, on_result=on_result)
     try:
-        results = run_batch(articles, settings, out_dir=out_dir, show_dir=show.root if show else None,
-                            album=show.config.title if show else None, cover=opts.get("cover"), jobs=jobs,
-                            force=force, on_result=on_result)
+        if cluster is not None:
+            from audiogen.cluster import run_cluster_batch
+
+            results = run_cluster_batch(articles, settings, address=cluster, store=store, **common)
+        else:
+            results = run_batch(articles, settings, jobs=jobs, **common)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

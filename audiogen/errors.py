@@ -45,3 +45,9 @@ class OutputError(AudiogenError):
     """A file could not be written (permissions, disk full...)."""
 
     exit_code = 7
+
+
+class ClusterError(AudiogenError):
+    """The Dask cluster cannot be reached or set up (--cluster)."""
+
+    exit_code = 8

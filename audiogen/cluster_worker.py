@@ -1,0 +1,228 @@
+"""The worker half of ``--cluster``: a WorkerPlugin that sets a worker process up once, and the task.
+
+Imported by Dask workers (and by the client only when there is work to send), so
+importing :mod:`audiogen.cluster` alone does not load Dask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from audiogen.errors import AudiogenError, ClusterError
+from audiogen.settings import RenderSettings
+
+RENDERED, FAILED = "rendered", "failed"  # as in audiogen.batch
+log = logging.getLogger(__name__)
+_WARMUP_ARTICLE = "# Warm-up\n\nThe harbour was quiet that morning. \u201cWe sail at nine,\u201d said Jo Marsh.\n"
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A file the client holds that every worker needs (a stinger, the lexicon, the cover)."""
+
+    name: str  # base name: its suffix tells the format
+    data: bytes
+
+    def materialize(self, root: Path) -> Path:
+        """Write it once under ``root``, content-addressed; return its path on this host."""
+        digest = hashlib.sha256(self.data).hexdigest()[:24]
+        path = root / digest / self.name
+        if not path.is_file():
+            from audiogen.fsutil import atomic_write_bytes
+
+            atomic_write_bytes(path, self.data)
+        return path
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """One article as the client read it: worker hosts need not see the client's files."""
+
+    name: str  # the article's resolved path on the client (recorded as the episode's source)
+    data: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TaskOutput:
+    """What a task hands back: the episode's files (or where they are in the store), or an error."""
+
+    status: str  # rendered | failed
+    slug: str | None = None  # the slug the files are named after (the client may rename them)
+    files: dict[str, bytes] = field(default_factory=dict)
+    stored: tuple[str, ...] = ()  # with a store: file names under ``store_prefix``
+    store_prefix: str | None = None
+    duration: float | None = None
+    seconds: float = 0.0
+    worker: str | None = None
+    error: str | None = None
+
+
+# ------------------------------------------------------------------ worker side
+
+
+class AudiogenPlugin(WorkerPlugin):
+    """Sets a worker process up for one batch's settings: files written to the worker's
+    folder, the engine loaded and the voices levelled by rendering a one-line article.
+
+    Registered under a name derived from the settings fingerprint and ``idempotent``, so
+    a re-run (or another client with the same settings) reuses the warm workers.
+    """
+
+    idempotent = True
+
+    def __init__(self, fingerprint: str, settings: RenderSettings, files: dict[str, Shipped],
+                 cover: Shipped | None, album: str | None):
+        self.name = f"audiogen-{fingerprint[:16]}"
+        self.fingerprint = fingerprint
+        self._settings = settings
+        self._files = files
+        self._cover = cover
+        self.album = album
+        self.settings: RenderSettings | None = None
+        self.cover: Path | None = None
+        self.lexicon: Any = None
+        self.error: str | None = None
+        self.ready: Any = None  # the warm-up's concurrent.futures.Future
+        self.lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("lock", None)
+        state["ready"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+
+    def setup(self, worker: Any) -> None:
+        root = Path(worker.local_directory) / "audiogen-files"
+        try:
+            paths = {k: s.materialize(root) for k, s in self._files.items()}
+            self.cover = self._cover.materialize(root) if self._cover else None
+            settings = replace(self._settings, **paths)
+            if settings.lexicon is not None:
+                from audiogen.speech import load_lexicon
+
+                self.lexicon = load_lexicon(settings.lexicon)
+        except (AudiogenError, OSError) as exc:
+            self.error = f"worker {worker.address} cannot render: {exc}"
+            raise ClusterError(self.error) from None
+        self.settings = settings
+        # Load the engine and level the voices on the thread that runs the tasks (the engine is a
+        # per-process singleton), ahead of them; registration does not wait for it.
+        self.ready = worker.executors["default"].submit(self._warm_up, worker.local_directory)
+
+    def _warm_up(self, local_dir: str) -> None:
+        with self.lock, tempfile.TemporaryDirectory(prefix="audiogen-warmup-", dir=local_dir) as tmp:
+            _render_files(self, TaskInput("warm-up.md", _WARMUP_ARTICLE.encode(), ""), Path(tmp))
+
+
+def _render_files(plugin: AudiogenPlugin, item: TaskInput, tmp: Path) -> tuple[str, float]:
+    """Run the pipeline for one article into ``tmp``; (slug, duration)."""
+    from audiogen.episode import render
+    from audiogen.script_builder import build_script
+    from audiogen.article import load_article
+
+    assert plugin.settings is not None
+    src = tmp / "src"
+    src.mkdir()
+    path = src / Path(item.name).name
+    path.write_bytes(item.data)
+    try:
+        script = build_script(load_article(path), plugin.lexicon)
+    except AudiogenError as exc:  # name the article as the client knows it, not this host's copy
+        raise type(exc)(str(exc).replace(str(path), item.name)) from None
+    out = tmp / "out"
+    episode = render(script, out, plugin.settings, source_sha256=item.sha256 or None, source=item.name,
+                     cover=plugin.cover, album=plugin.album)
+    return episode.slug, episode.duration
+
+
+def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> TaskOutput:
+    """The cluster task: render one article on this worker; failures come back as results."""
+    from distributed import get_worker
+
+    t0 = time.perf_counter()
+    worker = get_worker()
+    plugin = worker.plugins.get(plugin_name)
+
+    def failed(msg: str) -> TaskOutput:
+        return TaskOutput(FAILED, seconds=round(time.perf_counter() - t0, 2), worker=worker.address, error=msg)
+
+    if plugin is None or plugin.settings is None:
+        return failed(getattr(plugin, "error", None) or f"worker {worker.address} was not set up for this batch")
+    if plugin.ready is not None and plugin.ready.exception() is not None:
+        exc = plugin.ready.exception()
+        return failed(f"worker {worker.address} cannot render: {exc if isinstance(exc, AudiogenError) else repr(exc)}")
+    try:
+        with plugin.lock, tempfile.TemporaryDirectory(prefix="audiogen-task-", dir=worker.local_directory) as tmp:
+            slug, duration = _render_files(plugin, item, Path(tmp))
+            out = Path(tmp) / "out"
+            names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+            seconds = round(time.perf_counter() - t0, 2)
+            if store is None:
+                files = {n: (out / n).read_bytes() for n in names}
+                return TaskOutput(RENDERED, slug, files=files, duration=duration, seconds=seconds,
+                                  worker=worker.address)
+            prefix = f"{store.rstrip('/')}/{uuid.uuid4().hex}"
+            _store_put(prefix, {n: out / n for n in names})
+            return TaskOutput(RENDERED, slug, stored=tuple(names), store_prefix=prefix, duration=duration,
+                              seconds=seconds, worker=worker.address)
+    except AudiogenError as exc:
+        return failed(str(exc))
+    except Exception as exc:  # a bug: one line, not a retry loop
+        return failed(f"internal error ({type(exc).__name__}: {exc}); please report it")
+
+
+# ------------------------------------------------------------------ the store (fsspec)
+
+
+def _store_put(prefix: str, files: dict[str, Path]) -> None:
+    import fsspec
+
+    try:
+        fs, root = fsspec.core.url_to_fs(prefix)
+        fs.makedirs(root, exist_ok=True)
+        for name, path in files.items():
+            fs.put_file(str(path), f"{root}/{name}")
+    except Exception as exc:
+        raise ClusterError(f"cannot write to the store {prefix}: {exc}") from None
+
+
+def store_take(prefix: str, names: Iterable[str]) -> dict[str, bytes]:
+    """Read a task's files from the store and remove them there."""
+    import fsspec
+
+    try:
+        fs, root = fsspec.core.url_to_fs(prefix)
+        files = {n: fs.cat_file(f"{root}/{n}") for n in names}
+    except Exception as exc:
+        raise ClusterError(f"cannot read the store {prefix}: {exc}") from None
+    store_remove(prefix)
+    return files
+
+
+def store_remove(prefix: str) -> None:
+    """Remove a prefix from the store, if it is there (never raises)."""
+    import fsspec
+
+    try:
+        fs, root = fsspec.core.url_to_fs(prefix)
+        if fs.exists(root):
+            fs.rm(root, recursive=True)
+    except Exception:
+        log.warning("could not remove %s from the store", prefix)
+
+

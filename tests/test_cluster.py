@@ -1,0 +1,207 @@
+"""audiogen batch --cluster: a real Dask cluster on loopback (one scheduler and two
+single-threaded worker processes, started with Dask's own commands), real eSpeak renders.
+
+Checked with independent readers: ffmpeg decodes every MP3, feedparser reads the feed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from audiogen.show import init_show
+
+from conftest import decode
+
+# Short, distinct articles: each task renders in about a second.
+TOPICS = [
+    ("Tide Tables", "The harbour master prints the tide tables every Monday. Boats leave at high water."),
+    ("The Night Bakery", "Ovens start at three in the morning. \u201cWe never sleep,\u201d said Jo Marsh."),
+    ("Lighthouse Keepers", "Two keepers share the tower in winter. The lamp turns every ten seconds."),
+    ("The Ferry Timetable", "The first ferry leaves at six. The last one returns before midnight."),
+    ("Market Day", "Stalls open at dawn on Saturday. Fishmongers sell out before noon."),
+    ("The Old Pier", "Storms took half the pier in March. Volunteers are rebuilding it plank by plank."),
+    ("Harbour Gulls", "The gulls know when the boats come in. They wait on the sea wall."),
+    ("Net Menders", "Three families still mend nets by hand. Each repair takes an afternoon."),
+]
+
+
+def _dask(*args: str, log: Path, tmp: Path) -> subprocess.Popen:
+    tmp.mkdir(exist_ok=True)
+    with open(log, "wb") as fh:
+        return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)})
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Scheduler + two single-threaded worker processes (``dask worker --nworkers 2``) on loopback."""
+    from distributed import Client
+
+    root = tmp_path_factory.mktemp("dask")
+    sched_file = root / "scheduler.json"
+    procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                   "--scheduler-file", str(sched_file), log=root / "scheduler.log", tmp=root / "tmp")]
+    deadline = time.monotonic() + 60
+    while not sched_file.exists():
+        assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
+        time.sleep(0.1)
+    procs.append(_dask("worker", "--scheduler-file", str(sched_file), "--nthreads", "1", "--nworkers", "2",
+                       "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(root / "work"),
+                       log=root / "workers.log", tmp=root / "tmp"))
+    address = json.loads(sched_file.read_text())["address"]
+    client = Client(address, timeout=30, set_as_default=False)
+    try:
+        client.wait_for_workers(2, timeout=90)
+        yield address, client
+    finally:
+        client.close()
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def _articles(folder: Path, topics: list[tuple[str, str]]) -> list[str]:
+    names = []
+    for i, (title, body) in enumerate(topics):
+        name = f"a{i:02d}.md"
+        (folder / name).write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
+        names.append(name)
+    return names
+
+
+def _show(tmp_path: Path) -> Path:
+    show = tmp_path / "show"
+    init_show(show, title="Harbour Notes", author="Test Author", base_url="https://example.com/pod")
+    return show
+
+
+def _batch(args: list[str], cwd: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "audiogen", "batch", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, dict, str]:
+    proc = _batch(args, cwd)
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, json.loads(out), err
+
+
+def _check_show(show: Path, expected_titles: list[str]) -> None:
+    """Every episode in the feed is whole: the MP3 decodes to its manifest's duration, the
+    enclosure length is the file's size; no folder holds a manifest without its MP3."""
+    feed = feedparser.parse((show / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert sorted(e.title for e in feed.entries) == sorted(expected_titles)
+    for entry in feed.entries:
+        rel = entry.enclosures[0].href.removeprefix("https://example.com/pod/")
+        mp3 = show / rel
+        assert int(entry.enclosures[0].length) == mp3.stat().st_size
+        manifest = json.loads(mp3.with_name(mp3.stem + ".episode.json").read_text())
+        assert abs(len(decode(mp3)) / 44100 - manifest["duration"]) < 0.1
+    for folder in (show / "episodes").iterdir():
+        for m in folder.glob("*.episode.json"):
+            assert (folder / json.loads(m.read_text())["mp3"]).is_file()
+
+
+def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: Path) -> None:
+    address, _ = cluster
+    names = _articles(tmp_path, TOPICS[:3])
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "same-title.md").write_text("# Tide Tables\n\nA second story under that headline.\n", "utf-8")
+    show = _show(tmp_path)
+    args = [*names, "empty.md", "same-title.md", "--show", str(show), "--cluster", address, "--json"]
+    rc, data, err = _run(args, tmp_path)
+    assert rc == 1, err
+    status = {Path(a["article"]).name: a["status"] for a in data["articles"]}
+    assert status == {**{n: "rendered" for n in names}, "empty.md": "failed", "same-title.md": "rendered"}
+    # Reported once, as the client knows the file (no worker paths), and the others publish.
+    assert err.count("Error: empty.md: ") == 1 and "is empty" in err
+    assert "dask-scratch" not in err and "audiogen-task" not in err
+    slugs = {Path(a["article"]).name: a.get("slug") for a in data["articles"]}
+    assert slugs["a00.md"] == "tide-tables" and slugs["same-title.md"] == "tide-tables-2"
+    assert data["feed"] == str(show.resolve() / "feed.xml")
+    _check_show(show, [t for t, _ in TOPICS[:3]] + ["Tide Tables"])
+    renamed = json.loads((show / "episodes/tide-tables-2/tide-tables-2.episode.json").read_text())
+    assert renamed["slug"] == "tide-tables-2" and renamed["mp3"] == "tide-tables-2.mp3"
+    stamp = (show / "episodes/tide-tables/tide-tables.mp3").stat().st_mtime_ns
+
+    # A re-run renders nothing that is done (and does not need the cluster for that).
+    rc, again, err = _run([*names, "same-title.md", "--show", str(show), "--cluster", "tcp://127.0.0.1:9",
+                           "--json"], tmp_path)
+    assert rc == 0, err
+    assert {a["status"] for a in again["articles"]} == {"skipped"}
+    assert (show / "episodes/tide-tables/tide-tables.mp3").stat().st_mtime_ns == stamp
+
+
+def test_worker_killed_mid_task_loses_nothing(cluster, tmp_path: Path) -> None:
+    address, client = cluster
+    names = _articles(tmp_path, TOPICS)
+    show = _show(tmp_path)
+    proc = _batch([*names, "--show", str(show), "--cluster", address, "--json"], tmp_path)
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and time.monotonic() < deadline and proc.poll() is None:
+        busy = {w: keys for w, keys in client.processing().items()
+                if any(str(k).startswith("audiogen-render-") for k in keys)}
+        if busy:
+            worker = sorted(busy)[0]
+            # The task must be running there, not just queued.
+            running = client.run(lambda dask_worker: [str(ts.key) for ts in dask_worker.state.executing],
+                                 workers=[worker]).get(worker, [])
+            if any(k.startswith("audiogen-render-") for k in running):
+                pid = client.run(os.getpid, workers=[worker])[worker]
+                os.kill(pid, signal.SIGKILL)
+                killed = (worker, running)
+                break
+        time.sleep(0.05)
+    out, err = proc.communicate(timeout=300)
+    assert killed is not None, "no render was seen running: " + err
+    assert proc.returncode == 0, err
+    data = json.loads(out)
+    assert data["rendered"] == len(TOPICS) and data["failed"] == 0
+    _check_show(show, [t for t, _ in TOPICS])
+    client.wait_for_workers(2, timeout=90)  # the nanny restarted the killed worker
+
+
+def test_interrupted_client_publishes_whole_episodes_and_next_run_finishes(cluster, tmp_path: Path) -> None:
+    address, _ = cluster
+    names = _articles(tmp_path, TOPICS[3:])
+    show = _show(tmp_path)
+    store = tmp_path / "store"
+    store.mkdir()
+    args = [*names, "--show", str(show), "--cluster", address, "--store", store.as_uri(), "--json"]
+    proc = _batch(args, tmp_path)
+    deadline = time.monotonic() + 120
+    while not list((show / "episodes").glob("*/*.batch.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    first = len(list((show / "episodes").glob("*/*.batch.json")))
+    assert 1 <= first < len(names)
+    for folder in (show / "episodes").iterdir():  # whatever is there is whole
+        for m in folder.glob("*.episode.json"):
+            mp3 = folder / json.loads(m.read_text())["mp3"]
+            assert abs(len(decode(mp3)) / 44100 - json.loads(m.read_text())["duration"]) < 0.1
+
+    leftovers = set(store.iterdir())  # a cancelled task may still finish and write; the next run ignores it
+    rc, data, err = _run(args, tmp_path)
+    assert rc == 0, err
+    assert data["skipped"] >= first and data["rendered"] == len(names) - data["skipped"]
+    _check_show(show, [t for t, _ in TOPICS[3:]])
+    assert set(store.iterdir()) <= leftovers, "the store keeps files the client has published"
