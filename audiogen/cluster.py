@@ -157,19 +157,12 @@ def _shipped(settings: RenderSettings, cover: Path | None) -> tuple[dict[str, An
 
 
 def _read(article: str) -> tuple[bytes | None, str | None]:
-    from audiogen.article import MAX_ARTICLE_BYTES, _too_big
+    from audiogen.article import read_article_bytes
 
-    p = Path(article)
     try:
-        if p.is_dir():
-            return None, f"{p} is a folder, not an article file; give the path of a .txt, .md or .html file"
-        if p.stat().st_size > MAX_ARTICLE_BYTES:
-            return None, str(_too_big(article))
-        return p.read_bytes(), None
-    except FileNotFoundError:
-        return None, f"article file not found: {p}; check the path"
-    except OSError as exc:
-        return None, f"cannot read {p}: {exc.strerror or exc}; check its permissions"
+        return read_article_bytes(article), None
+    except AudiogenError as exc:
+        return None, str(exc)
 
 
 def _killed_message(exc: BaseException) -> str:

@@ -126,27 +126,16 @@ class AudiogenPlugin(WorkerPlugin):
 
     def _warm_up(self, local_dir: str) -> None:
         with self.lock, tempfile.TemporaryDirectory(prefix="audiogen-warmup-", dir=local_dir) as tmp:
-            _render_files(self, TaskInput("warm-up.md", _WARMUP_ARTICLE.encode(), ""), Path(tmp))
+            _render_files(self, TaskInput("warm-up.md", _WARMUP_ARTICLE.encode(), ""), Path(tmp) / "out")
 
 
-def _render_files(plugin: AudiogenPlugin, item: TaskInput, tmp: Path) -> tuple[str, float]:
-    """Run the pipeline for one article into ``tmp``; (slug, duration)."""
-    from audiogen.episode import render
-    from audiogen.script_builder import build_script
-    from audiogen.article import load_article
+def _render_files(plugin: AudiogenPlugin, item: TaskInput, out: Path) -> tuple[str, float]:
+    """Run the pipeline for one article into ``out``; (slug, duration)."""
+    from audiogen import pipeline
 
     assert plugin.settings is not None
-    src = tmp / "src"
-    src.mkdir()
-    path = src / Path(item.name).name
-    path.write_bytes(item.data)
-    try:
-        script = build_script(load_article(path), plugin.lexicon)
-    except AudiogenError as exc:  # name the article as the client knows it, not this host's copy
-        raise type(exc)(str(exc).replace(str(path), item.name)) from None
-    out = tmp / "out"
-    episode = render(script, out, plugin.settings, source_sha256=item.sha256 or None, source=item.name,
-                     cover=plugin.cover, album=plugin.album)
+    source = pipeline.load_source(item.name, data=item.data, settings=plugin.settings, lexicon=plugin.lexicon)
+    episode = pipeline.render(source, plugin.settings, out, cover=plugin.cover, album=plugin.album)
     return episode.slug, episode.duration
 
 
@@ -168,14 +157,16 @@ def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> 
         return failed(f"worker {worker.address} cannot render: {exc if isinstance(exc, AudiogenError) else repr(exc)}")
     try:
         with plugin.lock, tempfile.TemporaryDirectory(prefix="audiogen-task-", dir=worker.local_directory) as tmp:
-            slug, duration = _render_files(plugin, item, Path(tmp))
             out = Path(tmp) / "out"
+            slug, duration = _render_files(plugin, item, out)
             names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
             seconds = round(time.perf_counter() - t0, 2)
             if store is None:
                 files = {n: (out / n).read_bytes() for n in names}
                 return TaskOutput(RENDERED, slug, files=files, duration=duration, seconds=seconds,
                                   worker=worker.address)
+            if _cancelled(worker):  # the client gave up on this run: leave nothing in the store
+                return failed("cancelled")
             prefix = f"{store.rstrip('/')}/{uuid.uuid4().hex}"
             _store_put(prefix, {n: out / n for n in names})
             return TaskOutput(RENDERED, slug, stored=tuple(names), store_prefix=prefix, duration=duration,
@@ -184,6 +175,14 @@ def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> 
         return failed(str(exc))
     except Exception as exc:  # a bug: one line, not a retry loop
         return failed(f"internal error ({type(exc).__name__}: {exc}); please report it")
+
+
+def _cancelled(worker: Any) -> bool:
+    try:
+        ts = worker.state.tasks.get(worker.get_current_task())
+        return ts is None or ts.state == "cancelled"
+    except Exception:
+        return False
 
 
 # ------------------------------------------------------------------ the store (fsspec)

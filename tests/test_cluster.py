@@ -120,16 +120,20 @@ def _check_show(show: Path, expected_titles: list[str]) -> None:
 def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: Path) -> None:
     address, _ = cluster
     names = _articles(tmp_path, TOPICS[:3])
-    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")  # refused by the client
+    (tmp_path / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))  # refused by the worker's parse
     (tmp_path / "same-title.md").write_text("# Tide Tables\n\nA second story under that headline.\n", "utf-8")
     show = _show(tmp_path)
-    args = [*names, "empty.md", "same-title.md", "--show", str(show), "--cluster", address, "--json"]
+    args = [*names, "empty.md", "image.md", "same-title.md", "--show", str(show), "--cluster", address, "--json"]
     rc, data, err = _run(args, tmp_path)
     assert rc == 1, err
     status = {Path(a["article"]).name: a["status"] for a in data["articles"]}
-    assert status == {**{n: "rendered" for n in names}, "empty.md": "failed", "same-title.md": "rendered"}
-    # Reported once, as the client knows the file (no worker paths), and the others publish.
+    assert status == {**{n: "rendered" for n in names}, "empty.md": "failed", "image.md": "failed",
+                      "same-title.md": "rendered"}
+    # Reported once, naming the file as the client knows it (no worker paths), and the others publish.
     assert err.count("Error: empty.md: ") == 1 and "is empty" in err
+    assert err.count("Error: image.md: ") == 1
+    assert str(tmp_path / "image.md") in err.split("Error: image.md: ", 1)[1].splitlines()[0]
     assert "dask-scratch" not in err and "audiogen-task" not in err
     slugs = {Path(a["article"]).name: a.get("slug") for a in data["articles"]}
     assert slugs["a00.md"] == "tide-tables" and slugs["same-title.md"] == "tide-tables-2"
@@ -149,7 +153,7 @@ def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: P
 
 def test_worker_killed_mid_task_loses_nothing(cluster, tmp_path: Path) -> None:
     address, client = cluster
-    names = _articles(tmp_path, TOPICS)
+    names = _articles(tmp_path, TOPICS[:6])
     show = _show(tmp_path)
     proc = _batch([*names, "--show", str(show), "--cluster", address, "--json"], tmp_path)
     killed = None
@@ -172,14 +176,14 @@ def test_worker_killed_mid_task_loses_nothing(cluster, tmp_path: Path) -> None:
     assert killed is not None, "no render was seen running: " + err
     assert proc.returncode == 0, err
     data = json.loads(out)
-    assert data["rendered"] == len(TOPICS) and data["failed"] == 0
-    _check_show(show, [t for t, _ in TOPICS])
+    assert data["rendered"] == 6 and data["failed"] == 0
+    _check_show(show, [t for t, _ in TOPICS[:6]])
     client.wait_for_workers(2, timeout=90)  # the nanny restarted the killed worker
 
 
 def test_interrupted_client_publishes_whole_episodes_and_next_run_finishes(cluster, tmp_path: Path) -> None:
-    address, _ = cluster
-    names = _articles(tmp_path, TOPICS[3:])
+    address, client = cluster
+    names = _articles(tmp_path, TOPICS[4:])
     show = _show(tmp_path)
     store = tmp_path / "store"
     store.mkdir()
@@ -199,9 +203,12 @@ def test_interrupted_client_publishes_whole_episodes_and_next_run_finishes(clust
             mp3 = folder / json.loads(m.read_text())["mp3"]
             assert abs(len(decode(mp3)) / 44100 - json.loads(m.read_text())["duration"]) < 0.1
 
-    leftovers = set(store.iterdir())  # a cancelled task may still finish and write; the next run ignores it
+    deadline = time.monotonic() + 60
+    while any(client.processing().values()) and time.monotonic() < deadline:  # cancelled tasks wind down
+        time.sleep(0.1)
+    leftovers = set(store.iterdir())
     rc, data, err = _run(args, tmp_path)
     assert rc == 0, err
     assert data["skipped"] >= first and data["rendered"] == len(names) - data["skipped"]
-    _check_show(show, [t for t, _ in TOPICS[3:]])
+    _check_show(show, [t for t, _ in TOPICS[4:]])
     assert set(store.iterdir()) <= leftovers, "the store keeps files the client has published"
