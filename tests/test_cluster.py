@@ -1,5 +1,7 @@
 """audiogen batch --cluster: a real Dask cluster on loopback (one scheduler and two
-single-threaded worker processes, started with Dask's own commands), real eSpeak renders.
+single-threaded worker processes, started with Dask's own commands). The logic test
+renders with the fake engine (the workers inherit conftest's AUDIOGEN_ENGINE_MODULES);
+the fault tests with real eSpeak, whose renders last long enough to be cut.
 
 Checked with independent readers: ffmpeg decodes every MP3, feedparser reads the feed.
 """
@@ -19,7 +21,7 @@ import pytest
 
 from audiogen.show import init_show
 
-from conftest import decode
+from conftest import FAKE, decode
 
 # Short, distinct articles: each task renders in about a second.
 TOPICS = [
@@ -124,7 +126,8 @@ def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: P
     (tmp_path / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))  # refused by the worker's parse
     (tmp_path / "same-title.md").write_text("# Tide Tables\n\nA second story under that headline.\n", "utf-8")
     show = _show(tmp_path)
-    args = [*names, "empty.md", "image.md", "same-title.md", "--show", str(show), "--cluster", address, "--json"]
+    args = [*names, "empty.md", "image.md", "same-title.md", "--show", str(show), "--cluster", address, "--json",
+            *FAKE]
     rc, data, err = _run(args, tmp_path)
     assert rc == 1, err
     status = {Path(a["article"]).name: a["status"] for a in data["articles"]}
@@ -145,7 +148,7 @@ def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: P
 
     # A re-run renders nothing that is done (and does not need the cluster for that).
     rc, again, err = _run([*names, "same-title.md", "--show", str(show), "--cluster", "tcp://127.0.0.1:9",
-                           "--json"], tmp_path)
+                           "--json", *FAKE], tmp_path)
     assert rc == 0, err
     assert {a["status"] for a in again["articles"]} == {"skipped"}
     assert (show / "episodes/tide-tables/tide-tables.mp3").stat().st_mtime_ns == stamp
