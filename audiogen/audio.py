@@ -72,6 +72,15 @@ def load_clip(path: Path | str, channels: int, rate: int = MASTER_RATE, fade_ms:
     return seg.fade_in(fade).fade_out(fade)
 
 
+def to_pcm(x: np.ndarray, channels: int) -> bytes:
+    """float32 (frames,) or (frames, ch) -> interleaved s16le bytes with ``channels``."""
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[1] != channels:
+        x = np.repeat(x[:, :1], channels, axis=1) if channels > 1 else x.mean(axis=1, keepdims=True)
+    return (np.clip(x, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
+
+
 def segment_to_array(seg) -> np.ndarray:
     """float32 samples shaped (frames, channels), in [-1, 1]."""
     data = np.frombuffer(seg.raw_data, dtype="<i2").astype(np.float32) / 32768.0
@@ -81,3 +90,53 @@ def segment_to_array(seg) -> np.ndarray:
 def load_array(path: Path | str, channels: int, rate: int = MASTER_RATE,
                max_seconds: float = MAX_STINGER_SECONDS, what: str = "audio file") -> np.ndarray:
     return segment_to_array(load_clip(path, channels, rate, max_seconds=max_seconds, what=what))
+
+
+# ------------------------------------------------------------------ intro and outro music
+
+
+def segment(x: np.ndarray, channels: int, rate: int = MASTER_RATE):
+    """float32 samples (frames,) or (frames, ch) -> a 16-bit AudioSegment with ``channels``."""
+    return _pydub().AudioSegment(data=to_pcm(x, channels), sample_width=2, frame_rate=rate, channels=channels)
+
+
+def _join(parts: list):
+    """One AudioSegment from several, copied once (pydub's ``+`` copies both sides every time)."""
+    return parts[0]._spawn(b"".join(p.raw_data for p in parts))
+
+
+def _frames(ms: int, rate: int) -> int:
+    frames = ms * rate / 1000
+    if frames != int(frames):  # pydub cuts and places at whole milliseconds: keep them whole samples
+        raise ValueError(f"{ms} ms is not a whole number of samples at {rate} Hz")
+    return int(frames)
+
+
+def voice_over_bed(voice, bed, *, alone_db: float, under_voice_db: float, lead_ms: int = 1200, tail_ms: int = 2000,
+                   ramp_ms: int = 300, fade_out_ms: int = 1500):
+    """The title read over the music bed: the bed comes in (fade), plays at ``alone_db``, dips to
+    ``under_voice_db`` in ``ramp_ms`` before the voice (``gain_during_overlay`` holds it there while
+    the voice plays), comes back up after it and fades out. Both segments in the same format.
+
+    Returns the mix and the frame where the voice starts. pydub slices, fades and overlays at
+    whole milliseconds of ``len()`` (a rounded figure): every piece handed to it here is a whole
+    number of 10 ms steps (whole samples at 44.1 kHz), the voice padded with silence to the next
+    one, so the mix is exactly lead + padded voice + tail samples long and the voice lands on
+    its sample.
+    """
+    rate = bed.frame_rate
+    lead, tail, ramp, step = (_frames(ms, rate) for ms in (lead_ms, tail_ms, ramp_ms, 10))
+    pad = -int(voice.frame_count()) % step
+    voice = _join([voice, voice._spawn(b"\0" * (pad * voice.frame_width))])  # not silent(): 11,025 Hz
+    n = lead + int(voice.frame_count()) + tail
+    looped = bed * -(-n // int(bed.frame_count()))  # whole loops of the bed, cut to length below
+    under = looped.get_sample_slice(0, n).apply_gain(alone_db)
+    v0, v1 = lead, n - tail
+    duck = under_voice_db - alone_db
+    return _join([
+        under.get_sample_slice(0, v0 - ramp).fade_in(ramp_ms),
+        under.get_sample_slice(v0 - ramp, v0).fade(to_gain=duck, start=0, end=ramp_ms),  # the dip
+        under.get_sample_slice(v0, v1).overlay(voice, gain_during_overlay=duck),  # held down under the voice
+        under.get_sample_slice(v1, v1 + ramp).fade(from_gain=duck, to_gain=0, start=0, end=ramp_ms),
+        under.get_sample_slice(v1 + ramp, n).fade_out(fade_out_ms),
+    ]), v0

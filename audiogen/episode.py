@@ -28,7 +28,7 @@ import numpy as np
 
 from audiogen import __version__, chunks, mix, transcripts
 from audiogen import manifest as manifest_module
-from audiogen.audio import MASTER_RATE, SPEECH_RATE, load_array
+from audiogen.audio import MASTER_RATE, SPEECH_RATE, load_array, segment, segment_to_array, voice_over_bed
 from audiogen.cleanup import owned_tempdir
 from audiogen.errors import AudioError, EngineError
 from audiogen.limits import (MAX_AUDIO_BYTES, MAX_BED_SECONDS, MAX_COVER_BYTES, MAX_COVER_PIXELS,
@@ -277,26 +277,12 @@ class _Music_Library:
 
 
 def _over_bed(voice: np.ndarray, bed: np.ndarray, channels: int) -> tuple[np.ndarray, int]:
-    """Voice over the music bed: bed in, ducked under the voice, back up, faded out.
-
-    Returns the mixed audio and the frame where the voice starts.
-    """
-    lead, tail, fade = int(1.2 * MASTER_RATE), int(2.0 * MASTER_RATE), int(1.5 * MASTER_RATE)
-    n = lead + len(voice) + tail
-    reps = -(-n // len(bed))
-    b = np.concatenate([bed] * reps)[:n]
-    env = np.full(n, 10 ** (BED_ALONE_DB / 20), dtype=np.float32)
-    duck = np.float32(10 ** (BED_UNDER_VOICE_DB / 20))
-    ramp = int(0.3 * MASTER_RATE)
-    v0, v1 = lead, lead + len(voice)
-    env[v0:v1] = duck
-    env[v0 - ramp:v0] = np.linspace(env[0], duck, ramp, dtype=np.float32)
-    env[v1:v1 + ramp] = np.linspace(duck, env[0], ramp, dtype=np.float32)
-    env[:ramp] *= np.linspace(0, 1, ramp, dtype=np.float32)
-    env[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32) ** 2
-    out = b * env[:, None]
-    out[v0:v1] += voice[:, None] if voice.ndim == 1 else voice
-    return out, v0
+    """Voice over the music bed, mixed by pydub (``audio.voice_over_bed``): seconds of audio, so
+    no cost; the long narration never goes through pydub. Returns the mix and the frame where
+    the voice starts."""
+    mixed, start = voice_over_bed(segment(voice, channels), segment(bed, channels),
+                                  alone_db=BED_ALONE_DB, under_voice_db=BED_UNDER_VOICE_DB)
+    return segment_to_array(mixed), start
 
 
 # ------------------------------------------------------------------ render

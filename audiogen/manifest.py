@@ -73,7 +73,8 @@ class Manifest:
     generator: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data = {"manifest_version": VERSION, **asdict(self)}
+        """The JSON object (plain lists, as ``json.loads`` gives them back)."""
+        data = json.loads(json.dumps({"manifest_version": VERSION, **asdict(self)}))
         data["duration"] = round(self.duration, 3)
         return data
 
@@ -107,7 +108,7 @@ def _opt(value: Any) -> str | None:
 def _chapters(raw: Any, duration: float) -> tuple[Chapter, ...]:
     """Sorted and clamped, the first starting at 0, titles never empty."""
     items = sorted(((_time(c.get("start"), duration), _time(c.get("end"), duration), one_line(c.get("title")))
-                    for c in (raw if isinstance(raw, list) else []) if isinstance(c, Mapping)), key=lambda t: t[0])
+                    for c in (raw if isinstance(raw, (list, tuple)) else []) if isinstance(c, Mapping)), key=lambda t: t[0])
     out = []
     for i, (start, end, title) in enumerate(items):
         if i == 0:
@@ -121,7 +122,7 @@ def _chapters(raw: Any, duration: float) -> tuple[Chapter, ...]:
 def _cues(raw: Any, duration: float) -> tuple[Cue, ...]:
     """Clamped to the episode, sorted, empty ones dropped."""
     out = []
-    for c in raw if isinstance(raw, list) else []:
+    for c in raw if isinstance(raw, (list, tuple)) else []:
         if not isinstance(c, Mapping):
             continue
         text = one_line(c.get("text"))

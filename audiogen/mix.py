@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from audiogen import ffmpeg
-from audiogen.audio import MASTER_RATE, SPEECH_RATE
+from audiogen.audio import MASTER_RATE, SPEECH_RATE, to_pcm  # noqa: F401  (to_pcm used as mix.to_pcm)
 from audiogen.cleanup import child_kwargs, raise_if_interrupted
 from audiogen.errors import AudioError, OutputError
 from audiogen.fsutil import describe_os_error
@@ -186,15 +186,6 @@ def _channel_true_peak(x: np.ndarray, rate: int) -> float:
             windows = seg[(ks[s:s + _TP_BATCH] - b0)[:, None] + taps].astype(np.float32)
             peak = max(peak, float(np.abs(windows @ kernels).max()))
     return peak
-
-
-def to_pcm(x: np.ndarray, channels: int) -> bytes:
-    """float32 (frames,) or (frames, ch) -> interleaved s16le bytes with ``channels``."""
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.shape[1] != channels:
-        x = np.repeat(x[:, :1], channels, axis=1) if channels > 1 else x.mean(axis=1, keepdims=True)
-    return (np.clip(x, -1.0, 32767 / 32768) * 32768.0).astype("<i2").tobytes()
 
 
 def silence(seconds: float, channels: int, rate: int = MASTER_RATE) -> bytes:
