@@ -784,10 +784,15 @@ _PROMO_RE = re.compile(
     r"^((originally|first) (published|appeared|posted) (at|in|on|by)\b|"
     r"(visit|go to|return to|back to)\b.{0,60}\b(home ?page|front page|for more (stories|news|coverage))|"
     r"(get started|learn more|find out more|read more|click here|download)\b.{0,80}\bhere[.!]?$|"
-    r"(additional )?(reporting|writing|editing|research) by\b|"
     r"(featured )?(slide ?shows?|galler(y|ies)|photos)\b.*\b(previous|prev)\s*(\W\s*)?next$|"
     r"(previous|prev|next)(\s*[|/\u2022\u00b7]?\s*(previous|prev|next))?$)",
     re.I,
+)
+_CREDIT_NAMES = r"[A-Z][\w.'\u2019-]+(?: (?:[A-Z][\w.'\u2019-]+|in|and|de|van|von))*"
+_CREDIT_LINE_RE = re.compile(  # "Reporting by Ann Lee in Rome; Editing by Tom Hart": names only
+    rf"^(?:[Aa]dditional )?(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Rr]esearch) by {_CREDIT_NAMES}"
+    rf"(?:\s*(?:[;,]|and)\s*(?:(?:[Aa]dditional )?(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Rr]esearch|[Gg]raphics) by )?"
+    rf"{_CREDIT_NAMES})*\.?$"
 )
 _CONTRIBUTED_RE = re.compile(r"\bcontributed( reporting| research)?( to)? (this|the) (report|story|article)\b", re.I)
 _CALL_RE = re.compile(r"\b(sign up|subscribe|newsletter|read (more|the)|listen|watch|click|tap|follow|download|"
@@ -830,6 +835,8 @@ def _is_junk(text: str) -> bool:
     if len(text) > 600:
         return False
     if n <= 25 and _PROMO_RE.match(text):
+        return True
+    if n <= 40 and _CREDIT_LINE_RE.match(text):
         return True
     if n <= 40 and _CONTRIBUTED_RE.search(text) and not re.search(r"[\"\u201c\u201d]", text):
         return True
@@ -1675,8 +1682,8 @@ def _is_link_only(el, heading: bool = False) -> bool:
         return (not (child.tail or "").strip()) and _is_link_only(child, heading)
     if child.tag not in ("ref", "a") or (child.tail or "").strip():
         return False
-    if heading and (child.get("href") or child.get("target") or "").startswith("#"):
-        return False  # an anchor to its own section
+    if heading and (child.get("href") or child.get("target") or "#").startswith("#"):
+        return False  # an anchor (<a name>, href="#...") to its own section, not a link away
     text = _text_of(el)
     if heading:
         return _words(text) <= 30

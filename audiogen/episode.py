@@ -37,6 +37,7 @@ from audiogen.fsutil import atomic_path, atomic_write_text, slugify
 from audiogen.manifest import Chapter, Cue, Manifest
 from audiogen.mp3join import Joiner, read_chunk
 from audiogen.script import NARRATOR, QUOTE, Script, Segment, check_limits, to_json
+from audiogen.script_builder import split_long
 from audiogen.settings import RenderSettings
 from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate, default_cache_dir
 from audiogen.tags import TagInfo, write_tags
@@ -185,10 +186,18 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
     jobs: list[Job] = []
 
     def speak(voice: Voice, speech: str, role: str, speaker: str | None, text: str, over_bed: bool = False) -> None:
-        parts = _sentences(speech) if p.sentence > 0 and not over_bed else [speech]
+        gap = p.sentence
+        if p.sentence > 0 and not over_bed:
+            parts = _sentences(speech)
+        elif len(speech) > MAX_CLIP_CHARS:
+            # Engines are fed sentence-sized clips, whatever the script holds (pyttsx3's eSpeak
+            # driver is quadratic in a clip's length); the engine's own sentence pause between them.
+            parts, gap = split_long(speech, MAX_CLIP_CHARS), CLIP_GAP
+        else:
+            parts = [speech]
         first = len(jobs)
         jobs.extend(voices.job(voice, part) for part in parts)
-        items.append(_Speech(tuple(range(first, len(jobs))), role, speaker, text, over_bed, p.sentence))
+        items.append(_Speech(tuple(range(first, len(jobs))), role, speaker, text, over_bed, gap))
 
     lang = script.language
     intro_text = phrase("intro_by" if script.author else "intro", lang, title=script.title, author=script.author)
@@ -206,6 +215,7 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
             speak(voices.narrator, normalize(chapter.title, None, lang), "title", None, chapter.title)
             items.append(_Silence(p.paragraph))
         segs = chapter.segments
+        para_chars = 0
         for si, seg in enumerate(segs):
             speak(voices.for_segment(seg), seg.speech, seg.role, seg.speaker, seg.text)
             nxt = segs[si + 1] if si + 1 < len(segs) else None
@@ -216,8 +226,10 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
                 gap = p.quote
             if seg.pause is not None:
                 gap += seg.pause
+            para_chars = 0 if seg.paragraph_end else para_chars + len(seg.speech)
             if nxt is not None:
-                items.append(_Silence(gap, paragraph=seg.paragraph_end))
+                # a long paragraph (a pasted transcript) may also be cut into chunks between its segments
+                items.append(_Silence(gap, paragraph=seg.paragraph_end or para_chars >= MAX_CLIP_CHARS))
     items.append(_Silence(p.section))
     items.append(_Mark("Outro"))
     outro_text = phrase("outro_by" if script.author else "outro", lang, title=script.title, author=script.author)
@@ -227,6 +239,10 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
     else:
         items.append(_Silence(1.0))
     return items, jobs
+
+
+MAX_CLIP_CHARS = 1000  # the longest text one engine call gets (see script_builder.split_long)
+CLIP_GAP = 0.3  # seconds between the clips of one long segment
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")

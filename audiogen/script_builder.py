@@ -3,6 +3,8 @@ and every segment carries its spoken form."""
 
 from __future__ import annotations
 
+import re
+
 from audiogen.article import Article
 from audiogen.errors import InputError
 from audiogen.language import phrase
@@ -27,10 +29,11 @@ def build_script(article: Article, lexicon=None) -> Script:
     by_section: dict[int, list[Segment]] = {}
     for owner, pieces in zip(owners, pieces_per_paragraph):
         segs = [
-            Segment(QUOTE if p.quote else NARRATOR, p.text, p.text,
+            Segment(QUOTE if p.quote else NARRATOR, part, part,
                     speaker=names.canonical(p.speaker) if p.quote else None, paragraph_end=False)
             for p in pieces
             if p.text.strip()
+            for part in split_long(p.text)
         ]
         if not segs:
             continue
@@ -55,6 +58,56 @@ def build_script(article: Article, lexicon=None) -> Script:
         date=article.date,
         language=language,
     ), lexicon)
+
+
+MAX_SEGMENT_CHARS = 1000  # about a minute of speech: a clip, a line of the script, a caption group
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?\u2026])[\"\u201d\u2019)\]]*\s+(?=[\"\u201c\u2018(\[]*[A-Z0-9])")
+_ABBREV_END_RE = re.compile(r"(?:\b(?:[A-Za-z]\.){1,4}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Gov|Lt|Col|Prof|Inc|Co|"
+                            r"vs|No|Mt|Ft|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$")
+
+
+def split_long(text: str, limit: int = MAX_SEGMENT_CHARS) -> list[str]:
+    """A long stretch of text (a pasted transcript is one paragraph) as pieces of whole
+    sentences of at most ``limit`` characters, so synthesis, memory and editing stay
+    proportional to the text; a sentence longer than that is cut at a clause or a space."""
+    if len(text) <= limit:
+        return [text]
+    sentences: list[str] = []
+    start = 0
+    for m in _SENTENCE_END_RE.finditer(text):
+        head = text[start:m.start()]
+        if _ABBREV_END_RE.search(text, max(start, m.start() - 8), m.start()):
+            continue
+        sentences.append(head + text[m.start():m.end()].rstrip())
+        start = m.end()
+    sentences.append(text[start:])
+    out: list[str] = []
+    current = ""
+    for sentence in (piece for s in sentences for piece in _cut(s.strip(), limit) if piece):
+        if current and len(current) + 1 + len(sentence) > limit:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        out.append(current)
+    return out
+
+
+def _cut(sentence: str, limit: int) -> list[str]:
+    """One over-long sentence cut after a clause mark, else at a space, into pieces <= ``limit``."""
+    out: list[str] = []
+    while len(sentence) > limit:
+        window = sentence[:limit]
+        at = max(window.rfind(c) for c in ",;:\u2014")
+        if at < limit // 3:
+            at = window.rfind(" ")
+        if at <= 0:
+            at = limit - 1
+        out.append(sentence[:at + 1].strip())
+        sentence = sentence[at + 1:].strip()
+    out.append(sentence)
+    return out
 
 
 def respeak(script: Script, lexicon=None) -> Script:

@@ -19,6 +19,7 @@ getrusage(RUSAGE_CHILDREN) and the per-process samples; the split by process kin
     python scripts/bench.py --quick         # 2,000 words smoke run
     python scripts/bench.py --naive-all     # the naive script at every length (slow)
     python scripts/bench.py --json out.json
+    python scripts/bench.py --only-one-paragraph   # 40,000 words as one paragraph vs as paragraphs
 """
 
 from __future__ import annotations
@@ -447,6 +448,50 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
         report.extras[f"{words} words, extras"] = ex
 
 
+ONE_PARAGRAPH_TIME = 1.3  # a single huge paragraph may take at most this times the paragraphed text
+ONE_PARAGRAPH_RSS_MB = 50.0  # ... and peak RSS at most this much more
+
+
+def bench_one_paragraph(words: int, work: Path, report: Report, log) -> None:
+    """The same text as paragraphs and as one paragraph with no blank line (a pasted
+    transcript): time and memory must not depend on the shape (issue 12)."""
+    text = generate_article(words)
+    body = [b for b in text.split("\n\n") if b and not b.startswith(("#", "By "))]
+    title = "# The River and the Town, Unbroken"
+    shapes = {"paragraphs": title + "\n\n" + "\n\n".join(body) + "\n",
+              "one paragraph": title + "\n\n" + " ".join(body) + "\n"}
+    runs: dict[str, Run] = {}
+    for shape, content in shapes.items():
+        slug = shape.replace(" ", "-")
+        art = work / f"shape-{words}-{slug}.md"
+        art.write_text(content, encoding="utf-8")
+        env = dict(os.environ)
+        env["AUDIOGEN_CACHE_DIR"] = str(work / f"cache-shape-{words}-{slug}")
+        shutil.rmtree(env["AUDIOGEN_CACHE_DIR"], ignore_errors=True)
+        log(f"[{words}] {shape}: audiogen cold ...")
+        r = run_measured([sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(work / f"out-shape-{slug}"),
+                          "--json", "-q"], env)
+        if r.rc != 0:
+            report.failures.append(f"{words} words as {shape}: exit {r.rc}: {r.stderr.strip()[-300:]}")
+            return
+        audio = float(json.loads(r.stdout)["duration"])
+        runs[shape] = r
+        log(f"  {shape}: {r.wall:.2f} s wall, peak {r.parent_mb:.0f}/{r.child_mb:.0f}/{r.tree_mb:.0f} MB")
+        report.rows.append(Row(f"audiogen cold, {shape}", len(content.split()), round(audio, 1), round(r.wall, 2),
+                               0.0, round(audio / r.wall, 1), round(r.parent_mb, 1), round(r.child_mb, 1),
+                               round(r.tree_mb, 1), round(r.cpu_s, 1), "shape case"))
+    a, b = runs["paragraphs"], runs["one paragraph"]
+    ratio = b.wall / a.wall
+    peak = lambda r: max(r.parent_mb, r.child_mb)  # noqa: E731 - the largest single process
+    rss = peak(b) - peak(a)
+    ok = ratio <= ONE_PARAGRAPH_TIME and rss <= ONE_PARAGRAPH_RSS_MB
+    report.extras[f"{words} words as one paragraph vs paragraphs"] = (
+        f"time {ratio:.2f}x (limit {ONE_PARAGRAPH_TIME}x), largest process {rss:+.0f} MB "
+        f"(limit +{ONE_PARAGRAPH_RSS_MB:.0f} MB), whole tree {b.tree_mb - a.tree_mb:+.0f} MB: {'ok' if ok else 'MISSED'}")
+    if not ok:
+        report.failures.append(f"{words} words as one paragraph: {ratio:.2f}x the time, {rss:+.0f} MB")
+
+
 def _chunked_encode(wav: Path, enc: list[str], work: Path, audio: float, chunk_s: float = 60.0) -> dict[str, float]:
     """What re-encoding only a changed part would cost: the episode encoded as 1-minute
     MP3 chunks (each alone, and all on 2 processes), then joined by stream copy."""
@@ -552,6 +597,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-naive", action="store_true", help="Skip the naive script.")
     ap.add_argument("--extras", action="store_true",
                     help="Also time encoder settings, the meter and the DSP (first length only).")
+    ap.add_argument("--one-paragraph", type=int, nargs="?", const=40000, default=None, metavar="WORDS",
+                    help="Also render WORDS (default 40,000) as one paragraph and as paragraphs: "
+                         f"<= {ONE_PARAGRAPH_TIME}x the time, peak RSS within {ONE_PARAGRAPH_RSS_MB:.0f} MB.")
+    ap.add_argument("--only-one-paragraph", action="store_true", help="Run only the one-paragraph case.")
     ap.add_argument("--keep", type=Path, default=None, help="Work in this folder and keep it.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results as JSON to this file.")
     args = ap.parse_args(argv)
@@ -565,9 +614,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(work_ctx.name) if work_ctx else args.keep
     work.mkdir(parents=True, exist_ok=True)
     try:
-        for i, words in enumerate(lengths):
+        for i, words in enumerate([] if args.only_one_paragraph else lengths):
             naive = not args.no_naive and (args.naive_all or i == 0)
             bench_length(words, work, report, naive=naive, extras=args.extras and i == 0, log=log)
+        if args.one_paragraph or args.only_one_paragraph:
+            bench_one_paragraph(args.one_paragraph or 40000, work, report, log)
         wall, cpu = help_time()
         report.extras["audiogen --help s (median of 7): wall"] = round(wall, 3)
         report.extras["audiogen --help s (median of 7): CPU"] = round(cpu, 3)

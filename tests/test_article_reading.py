@@ -161,3 +161,27 @@ def test_byline_as_printed_becomes_the_article_author():
     html = ("<html><head><meta name='author' content='ANN LEE; TOM HART'></head><body><article>"
             f"<h1>Ferry Back</h1><p>{P1}</p><p>{P2}</p></article></body></html>")
     assert parse_article(html, "html").author == "Ann Lee and Tom Hart"
+
+
+def test_english_text_on_a_page_declared_german_is_read_as_english():
+    money = "The repairs cost $60,000, and the port authority said the money came from the town budget."
+    html = (f"<html lang='de'><body><article><h1>Ferry Back</h1><p>{money}</p><p>{P2}</p><p>{P3}</p>"
+            "</article></body></html>")
+    art = parse_article(html, "html")
+    assert art.language == "en"
+    from audiogen.script_builder import build_script
+
+    seg = build_script(art).chapters[0].segments[0]
+    assert "sixty thousand dollars" in seg.speech
+
+
+def test_a_heading_that_is_an_anchor_stays_a_heading():
+    html = (f"<html><body><article><h1>Ferry Back</h1><p>{P1}</p><h2><a name='crossing'>The crossing</a></h2>"
+            f"<p>{P2}</p><h2><a href='#ramp'>The ramp</a></h2><p>{P3}</p></article></body></html>")
+    assert headings(parse_article(html, "html")) == ["The crossing", "The ramp"]
+
+
+def test_credit_lines_are_dropped_but_prose_that_starts_alike_is_kept():
+    keep = "Writing by candlelight, she finished the last chapter of the novel before the ferry came in."
+    art = parse_article(f"Ferry Back\n\n{P1}\n\n{keep}\n\nReporting by Ann Lee in Rome; Editing by Tom Hart\n", "txt")
+    assert body(art) == [P1, keep]
