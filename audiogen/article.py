@@ -202,8 +202,9 @@ def read_article_bytes(path: str | Path) -> bytes:
     return data
 
 
-def article_from_bytes(data: bytes, source: str = "-", language: str | None = None) -> Article:
-    """Parse an article's bytes; ``source`` (its path, or "-") names it and its extension picks the format.
+def article_from_bytes(data: bytes, source: str = "-", language: str | None = None, fmt: str | None = None) -> Article:
+    """Parse an article's bytes; ``source`` (its path, URL or "-") names it and, unless ``fmt``
+    ("html", "md", "txt") is given, its extension picks the format.
 
     ``language`` forces the article's language (``--language``); otherwise it is the
     declared one checked against the text, or the detected one (audiogen.language).
@@ -213,7 +214,8 @@ def article_from_bytes(data: bytes, source: str = "-", language: str | None = No
         raise InputError(f"{name} is empty; give an article with some text")
     if len(data) > MAX_ARTICLE_BYTES:
         raise _too_big(name)
-    fmt = None if source == "-" else _EXTENSIONS.get(Path(source).suffix.lower())
+    if fmt is None and source != "-":
+        fmt = _EXTENSIONS.get(Path(source).suffix.lower())
     return parse_article(decode_bytes(data, name), fmt=fmt, source=source, language=language)
 
 

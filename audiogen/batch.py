@@ -122,7 +122,7 @@ def write_record(folder: Path, slug: str, article: str, sha256: str | None, fing
     from audiogen.fsutil import atomic_write_text
 
     path = record_path(folder, slug)
-    data = {"batch_version": RECORD_VERSION, "article": str(Path(article).resolve()), "source_sha256": sha256,
+    data = {"batch_version": RECORD_VERSION, "article": pipeline.source_key(article), "source_sha256": sha256,
             "settings_fingerprint": fingerprint}
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
@@ -190,7 +190,7 @@ def choose_slug(base: str, job: Job) -> tuple[str, Path]:
         slug = base if n == 1 else f"{base[:56]}-{n}"
         folder = show.episode_dir(slug) if show is not None else job.out_dir
         assert folder is not None
-        if held_by_another(folder, slug, str(Path(job.article).resolve())):
+        if held_by_another(folder, slug, pipeline.source_key(job.article)):
             continue
         if _claim(job.claims, slug):
             return slug, folder
@@ -225,16 +225,18 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
 
 
 def _sha256(path: str) -> str | None:
+    if pipeline.is_url(path):
+        return None  # a page is fetched (and its bytes hashed) when it renders
     from audiogen.limits import MAX_ARTICLE_BYTES, sha256_limited
 
     return sha256_limited(path, MAX_ARTICLE_BYTES)  # None: the render reports why it cannot be read
 
 
 def _unique(articles: Iterable[str]) -> list[str]:
-    seen: set[Path] = set()
+    seen: set[str] = set()
     out = []
     for a in articles:
-        key = Path(a).resolve() if a != "-" else Path("-")
+        key = pipeline.source_key(a)
         if key not in seen:
             seen.add(key)
             out.append(a)

@@ -16,6 +16,7 @@ import click
 
 from audiogen import __version__
 from audiogen.cli_batch import COMMANDS as BATCH
+from audiogen.cli_follow import COMMANDS as FOLLOW
 from audiogen.cli_options import progress, render_options, resolve
 from audiogen.cli_publish import COMMANDS as PUBLISH
 from audiogen.errors import AudiogenError
@@ -204,7 +205,7 @@ def voices(engine: str, language: str | None, as_json: bool) -> None:
         click.echo("\neSpeak variants can be added to any eSpeak voice, e.g. gmw/en-us+f3 (female), gmw/en+m3.", err=True)
 
 
-for _cmd in (*PUBLISH, *BATCH):
+for _cmd in (*PUBLISH, *BATCH, *FOLLOW):
     cli.add_command(_cmd)
 
 

@@ -73,6 +73,7 @@ class Episode:
     rendered_at: str = ""
     engines: dict[str, str] = field(default_factory=dict)  # role -> engine that spoke it
     fallbacks: dict[str, str] = field(default_factory=dict)  # "author"/"date" -> where it came from when the article had none
+    link: str | None = None  # the article's canonical URL ("Read the article" in the feed and site)
 
     def manifest(self) -> Manifest:
         return Manifest(
@@ -81,7 +82,8 @@ class Episode:
             bytes=self.bytes, channels=self.channels, sample_rate=MASTER_RATE, bitrate=self.bitrate,
             chapters=self.chapters, cues=self.cues, loudness=self.loudness, voices=self.voices,
             engines=self.engines, fallbacks=self.fallbacks, source_sha256=self.source_sha256,
-            source=self.source, rendered_at=self.rendered_at, generator=f"audiogen {__version__}",
+            source=self.source, link=self.link, rendered_at=self.rendered_at,
+            generator=f"audiogen {__version__}",
         )
 
     def to_manifest(self) -> dict[str, Any]:
@@ -639,6 +641,7 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
                  **{f"cast:{k}": v.engine for k, v in voices.cast.items()}},
         rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         fallbacks=inputs.fallbacks,
+        link=script.link,
     )
     write_manifest(episode, inputs.sidecars)
     return episode

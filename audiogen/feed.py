@@ -61,6 +61,7 @@ class FeedEpisode:
     chapters_url: str | None = None
     timestamps: tuple[str, ...] = ()  # "MM:SS Title" lines for the description
     psc: tuple[tuple[str, str], ...] = ()  # (npt start, title) for psc:chapters
+    article_url: str | None = None  # the article read (its canonical URL): the item's <link> when known
 
 
 def _sub(parent: etree._Element, ns: str, tag: str, text: str | None = None, **attrib: str) -> etree._Element:
@@ -163,7 +164,8 @@ def _html(summary: str, stamps: list[str]) -> str:
 
 
 def item_description(ep: FeedEpisode) -> tuple[str, str]:
-    """(plain text, HTML) descriptions: the summary, then the chapter timestamps.
+    """(plain text, HTML) descriptions: the summary, then the chapter timestamps, then a link to
+    the article read (when known).
 
     The plain one (``description``) has a timestamp per line, as Spotify reads chapters, and
     breaks that survive clients that drop newlines; the HTML one (``content:encoded``) has
@@ -171,14 +173,18 @@ def item_description(ep: FeedEpisode) -> tuple[str, str]:
     """
     summary = xml_text(ep.description).strip() or xml_text(ep.title)
     stamps = [one_line(s) for s in ep.timestamps]
-    plain, rich = _plain(summary, stamps), _html(summary, stamps)
+    url = ep.article_url if ep.article_url and len(ep.article_url) <= 1000 else None
+    plain_tail = (_BR + "\n" + f"Read the article: {url}") if url else ""
+    rich_tail = f'<p><a href="{html.escape(url)}">Read the article</a></p>' if url else ""
+    plain, rich = _plain(summary, stamps) + plain_tail, _html(summary, stamps) + rich_tail
     if len(plain.encode("utf-8")) > MAX_DESCRIPTION_BYTES or len(rich.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
         # Keep the timestamps whole (they carry the chapters) and shorten the summary.
-        room = MAX_DESCRIPTION_BYTES - max(len(_plain("", stamps).encode()), len(_html("", stamps).encode())) - 16
+        room = MAX_DESCRIPTION_BYTES - max(len((_plain("", stamps) + plain_tail).encode()),
+                                           len((_html("", stamps) + rich_tail).encode())) - 16
         short = truncate_bytes(" ".join(summary.split()), max(200, room) // 2)  # HTML escaping can double the size
-        plain, rich = truncate_bytes(_plain(short, stamps)), _html(short, stamps)
+        plain, rich = truncate_bytes(_plain(short, stamps) + plain_tail), _html(short, stamps) + rich_tail
         if len(rich.encode()) > MAX_DESCRIPTION_BYTES:
-            rich = f"<p>{html.escape(truncate_bytes(short, 1500))}</p>"
+            rich = f"<p>{html.escape(truncate_bytes(short, 1500))}</p>" + rich_tail
     return plain, rich
 
 
@@ -223,7 +229,7 @@ def build_feed(config: ShowConfig, cover_url: str, episodes: Sequence[FeedEpisod
     for ep in ordered:
         fe = fg.add_entry(order="append")
         fe.title(one_line(ep.title) or f"Episode {ep.number}")
-        fe.link(href=ep.page_url)
+        fe.link(href=ep.article_url or ep.page_url)
         plain, rich = item_description(ep)
         fe.description(plain)
         fe.content(rich)

@@ -376,7 +376,7 @@ class FollowResult:
         return data
 
 
-def _parse_since(since: datetime | str | None) -> datetime | None:
+def parse_since(since: datetime | str | None) -> datetime | None:
     if since is None or isinstance(since, datetime):
         when = since
     else:
@@ -473,12 +473,13 @@ def follow(
     if not is_url(feed_url):
         raise InputError(f"{feed_url} is not an http(s) URL; give the address of an RSS or Atom feed")
     show = load_show(show_dir)
-    since_dt = _parse_since(since)
+    since_dt = parse_since(since)
     state_path, cache_path, lock_path = state_paths(show.root, feed_url)
+    # The feed is fetched and parsed before anything is written: a feed that fails leaves no trace.
+    got, body = fetch_feed(feed_url, load_state(state_path, feed_url), cache_path, timeout)
+    feed = parse_feed(body, got.final_url, got.content_type or None)
     with _Busy(lock_path, feed_url):
         state = load_state(state_path, feed_url)
-        got, body = fetch_feed(feed_url, state, cache_path, timeout)
-        feed = parse_feed(body, got.final_url, got.content_type or None)
         if not got.not_modified:
             atomic_write_bytes(cache_path, body)
             state.update(etag=got.etag, last_modified=got.last_modified)
@@ -497,10 +498,14 @@ def follow(
                                 timeout=timeout))
         by_key = {job.item.key: job for job in jobs}
         results: list[ItemResult] = []
-        if on_start:
-            for n, job in enumerate(jobs, 1):
-                on_start(n, len(jobs), job.item)
-        for result in (runner or run_in_process)(render_item, jobs):
+        if runner is None:
+            def in_process(fn: Callable[[ItemJob], ItemResult], jobs: Sequence[ItemJob]) -> Iterator[ItemResult]:
+                for n, job in enumerate(jobs, 1):
+                    if on_start:
+                        on_start(n, len(jobs), job.item)
+                    yield fn(job)
+            runner = in_process
+        for result in runner(render_item, jobs):
             item = by_key[result.key].item
             result = _publish(pipeline, show, item, result)
             rec = state["items"].setdefault(result.key, {"first_seen": now})

@@ -69,6 +69,7 @@ class Manifest:
     fallbacks: dict[str, str] = field(default_factory=dict)  # "author"/"date" -> where it came from
     source_sha256: str | None = None
     source: str | None = None  # the article or script file rendered ("-" for stdin)
+    link: str | None = None  # the article's own http(s) URL: the feed item's <link>, "Read the article"
     rendered_at: str = ""
     generator: str = ""
 
@@ -154,6 +155,14 @@ def _parts(raw: Any, start: float, end: float) -> tuple[tuple[float, float], ...
     return tuple(out)
 
 
+def _link(value: Any) -> str | None:
+    """An http(s) URL, else None: a link never names a local file or a script."""
+    import re
+
+    text = _opt(value)
+    return text if text and re.fullmatch(r"(?i)https?://[^\s/]+\S*", text) else None
+
+
 def _str_dict(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 
@@ -196,7 +205,7 @@ def parse(data: Any, name: str = "the manifest", *, strict: bool = True) -> Mani
         loudness=dict(loudness) if isinstance(loudness, Mapping) else None,
         voices=_str_dict(data.get("voices")), engines=_str_dict(data.get("engines")),
         fallbacks=_str_dict(data.get("fallbacks")),
-        source_sha256=_opt(data.get("source_sha256")), source=_opt(data.get("source")),
+        source_sha256=_opt(data.get("source_sha256")), source=_opt(data.get("source")), link=_link(data.get("link")),
         rendered_at=str(data.get("rendered_at") or ""), generator=str(data.get("generator") or ""),
     )
 

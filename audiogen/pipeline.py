@@ -8,7 +8,8 @@ values, so a worker process can run any stage.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -32,8 +33,26 @@ class Source:
 
     script: Script
     sha256: str
-    origin: str  # the resolved file path, "-" for stdin, or the name given with ``data``
+    origin: str  # the resolved file path, "-" for stdin, the URL fetched, or the name given with ``data``
     kind: str = ARTICLE
+
+    @property
+    def link(self) -> str | None:
+        """The article's own URL (canonical when the page names one), or None for a file."""
+        return self.script.link
+
+
+def is_url(source: str | Path) -> bool:
+    """Whether ``source`` is an http(s) URL to fetch rather than a file to read."""
+    from audiogen.fetch import is_url as _is_url
+
+    return isinstance(source, str) and _is_url(source)
+
+
+def source_key(source: str | Path) -> str:
+    """A stable name for a source: the URL as given, "-", or the file's resolved path."""
+    name = str(source)
+    return name if name == "-" or is_url(name) else str(Path(name).resolve())
 
 
 # ------------------------------------------------------------------ 0. settings
@@ -83,25 +102,46 @@ def _read_script_bytes(source: str) -> bytes:
     return read_limited(path, MAX_SCRIPT_BYTES, "the script", InputError, "split the article into several episodes")
 
 
+def _fetch_article(url: str, timeout: float | None) -> tuple[bytes, str, str]:
+    """(UTF-8 bytes, format, link) of the article page at ``url``: the page's charset decoded,
+    its canonical URL (``<link rel=canonical>``, og:url) as the link, else the URL reached."""
+    from audiogen import fetch
+
+    got = fetch.fetch_page(url, timeout=timeout)
+    text = got.text()
+    fmt = fetch.page_format(got)
+    link = (fetch.canonical_url(text, got.final_url) if fmt == "html" else None) or got.final_url
+    return text.encode("utf-8"), fmt, link
+
+
 def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSettings | None = None,
-                lexicon: Lexicon | None = None, data: bytes | None = None, language: str | None = None) -> Source:
-    """Read ``source`` once ("-" = stdin; or its ``data`` when already fetched) and build its Script.
+                lexicon: Lexicon | None = None, data: bytes | None = None, language: str | None = None,
+                fmt: str | None = None, timeout: float | None = None) -> Source:
+    """Read ``source`` once ("-" = stdin, an http(s) URL is fetched; or its ``data`` when already
+    at hand) and build its Script.
 
     ``kind`` is "article" (.txt/.md/.html, parsed and normalized for speech with the
-    lexicon, loaded from ``settings.lexicon`` unless given) or "script" (an edited script).
+    lexicon, loaded from ``settings.lexicon`` unless given; ``fmt`` forces "html", "md"
+    or "txt") or "script" (an edited script). A fetched article's Script has its link.
     ``language`` forces an article's language; by default it is declared or detected.
     """
     name = str(source)
-    origin = name if name == "-" or data is not None else str(Path(name).resolve())
+    origin = name if name == "-" or data is not None else source_key(name)
     if lexicon is None and settings is not None and settings.lexicon is not None:
         lexicon = load_lexicon(settings.lexicon)
+    link = None
+    if data is None and is_url(name):
+        data, fetched_fmt, link = _fetch_article(name, timeout)
+        fmt = fmt or (fetched_fmt if kind == ARTICLE else None)
     if kind == SCRIPT:
         data = _read_script_bytes(name) if data is None else data
         label = "stdin" if name == "-" else name
         script = respeak(loads(decode_bytes(data, label), label), lexicon)
     elif kind == ARTICLE:
         data = read_article_bytes(name) if data is None else data
-        script = build_script(article_from_bytes(data, name, language), lexicon)
+        script = build_script(article_from_bytes(data, name, language, fmt=fmt), lexicon)
+        if link:
+            script = replace(script, link=link)
     else:
         raise ValueError(f"unknown source kind {kind!r}")
     return Source(script, hashlib.sha256(data).hexdigest(), origin, kind)
@@ -164,10 +204,11 @@ def fill_missing(script: Script, settings: RenderSettings, show: Show | None = N
 # ------------------------------------------------------------------ 3. publish
 
 
-def publish(episode: Episode, show: Show | Path | str) -> BuildResult:
-    """Add (or refresh) ``episode`` in its show: feed, sidecars and site rebuilt."""
+def publish(episode: Episode, show: Show | Path | str, *, pub_date: datetime | None = None) -> BuildResult:
+    """Add (or refresh) ``episode`` in its show: feed, sidecars and site rebuilt. ``pub_date``
+    dates a first publication (a feed item's date); later publishes keep the first date."""
     root = show.root if isinstance(show, Show) else Path(show)
-    return publish_episode(root, _episode.manifest_path(episode))
+    return publish_episode(root, _episode.manifest_path(episode), pub_date=pub_date)
 
 
 def summary(episode: Episode, feed: Path | None = None) -> dict[str, Any]:

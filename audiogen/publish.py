@@ -226,6 +226,7 @@ def _feed_episode(show: Show, ep: PublishedEpisode) -> FeedEpisode:
         chapters_url=rel(".chapters.json"),
         timestamps=tuple(transcripts.timestamp_lines(m)),
         psc=tuple(transcripts.psc_chapters(m)),
+        article_url=m.link,
     )
 
 
@@ -235,7 +236,7 @@ def _sidecars(show: Show, ep: PublishedEpisode) -> dict[Path, bytes]:
             for suffix, text in transcripts.sidecars(ep.manifest, show.config.narrator).items()}
 
 
-def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
+def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | None = None) -> BuildResult:
     found, skipped = _scan(show)
     written: list[Path] = []
     next_number = _last_number(show) + 1
@@ -243,7 +244,7 @@ def _rebuild_locked(show: Show, now: datetime) -> BuildResult:
     new = sorted((c for c in found if c.record is None), key=lambda c: (c.manifest.rendered_at, c.slug))
     records = {c.slug: c.record for c in found if c.record is not None}
     for c in new:
-        records[c.slug] = _new_record(show, c.slug, c.mp3, next_number, now)
+        records[c.slug] = _new_record(show, c.slug, c.mp3, next_number, (dates or {}).get(c.slug) or now)
         next_number += 1
     if new:
         state = json.dumps({"last_episode": next_number - 1}) + "\n"
@@ -276,11 +277,13 @@ def rebuild(show_dir: Path | str, *, now: datetime | None = None) -> BuildResult
         return _rebuild_locked(show, now or datetime.now(timezone.utc))
 
 
-def publish_episode(show_dir: Path | str, manifest_path: Path | str, *, now: datetime | None = None) -> BuildResult:
+def publish_episode(show_dir: Path | str, manifest_path: Path | str, *, now: datetime | None = None,
+                    pub_date: datetime | None = None) -> BuildResult:
     """Add (or refresh) the episode whose manifest is ``manifest_path`` and rebuild the show.
 
-    The first publish freezes the episode's guid, pubDate, number and enclosure URL
-    in its ``publish.json``; later publishes keep them.
+    The first publish freezes the episode's guid, pubDate (``pub_date``, e.g. a source
+    feed item's date, else now), number and enclosure URL in its ``publish.json``;
+    later publishes keep them.
     """
     show = load_show(show_dir)
     manifest_path = Path(manifest_path).expanduser().resolve()
@@ -294,7 +297,8 @@ def publish_episode(show_dir: Path | str, manifest_path: Path | str, *, now: dat
     if not (folder / manifest.mp3).is_file():
         raise InputError(f"episode {folder.name} cannot be published: its MP3 {manifest.mp3} is missing")
     with fsutil.file_lock(show.lock_path):
-        result = _rebuild_locked(show, now or datetime.now(timezone.utc))
+        dates = {folder.name: pub_date} if pub_date is not None else None
+        result = _rebuild_locked(show, now or datetime.now(timezone.utc), dates)
     if not any(ep.slug == folder.name for ep in result.episodes):
         reason = dict(result.skipped).get(folder.name, "unknown reason")
         raise InputError(f"episode {folder.name} was not published: {reason}")

@@ -42,7 +42,7 @@ QUOTE = "quote"
 ROLES = (NARRATOR, QUOTE)
 FORMAT_VERSION = 1
 from audiogen.limits import MAX_CHAPTERS, MAX_PAUSE_SECONDS as MAX_PAUSE, MAX_TOTAL_PAUSE_SECONDS  # noqa: E402
-HEADER_KEYS = ("title", "author", "date", "language")
+HEADER_KEYS = ("title", "author", "date", "language", "link")
 
 
 @dataclass(frozen=True)
@@ -99,11 +99,12 @@ class Script:
     language: str = "en"
     extra: tuple[tuple[str, str], ...] = field(default=())
     notes: tuple[str, ...] = field(default=(), compare=False)  # what loading changed, for the user (not saved)
+    link: str | None = None  # the article's own (canonical) URL: "Read the article" in the feed and site
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", clean_line(self.title))
         object.__setattr__(self, "chapters", tuple(self.chapters))
-        for key in ("author", "date"):
+        for key in ("author", "date", "link"):
             value = getattr(self, key)
             object.__setattr__(self, key, clean_line(value) or None if value is not None else None)
         object.__setattr__(self, "language", clean_line(self.language) or "en")
@@ -166,6 +167,8 @@ def format_text(script: Script) -> str:
     if script.date:
         out.append(f"date: {script.date}")
     out.append(f"language: {script.language}")
+    if script.link:
+        out.append(f"link: {script.link}")
     for key, value in script.extra:
         out.append(f"{key}: {clean_line(value)}")
     for chapter in script.chapters:
@@ -249,6 +252,8 @@ def parse_text(text: str, source: str = "script") -> Script:
             if key == "date" and value.strip() and not valid_date(value.strip()):
                 raise err(lineno, f"date must be YYYY-MM-DD, YYYY-MM or YYYY, got {value.strip()!r}")
             header[key] = value.strip()
+            if key == "link" and value.strip() and not is_http_url(value.strip()):
+                raise err(lineno, "link must be an http:// or https:// URL")
             continue
         if title is None:
             raise err(lineno, "text before the first '## ' chapter")
@@ -317,6 +322,7 @@ def parse_text(text: str, source: str = "script") -> Script:
         notes=(f"{source}: {len(stale)} spoken form(s) no longer matched their edited line "
                f"(line {', '.join(map(str, stale[:5]))}{', ...' if len(stale) > 5 else ''}) and were made again",)
         if stale else (),
+        link=header.get("link") or None,
     )
 
 
@@ -324,12 +330,13 @@ def parse_text(text: str, source: str = "script") -> Script:
 
 
 def to_json(script: Script) -> dict[str, Any]:
-    """The stable JSON shape: title, author, date, language, chapters[].segments[]."""
+    """The stable JSON shape: title, author, date, language, [link,] chapters[].segments[]."""
     return {
         "title": script.title,
         "author": script.author,
         "date": script.date,
         "language": script.language,
+        **({"link": script.link} if script.link else {}),
         "chapters": [
             {
                 "title": ch.title,
@@ -411,6 +418,9 @@ def from_json(data: Any, source: str = "script") -> Script:
         )
         if not any(ch.segments for ch in chapters):
             raise ValueError("no text to read")
+        link = _json_optional(data.get("link"), "link")
+        if link is not None and not is_http_url(link):
+            raise ValueError("link must be an http:// or https:// URL")
         date = _json_optional(data.get("date"), "date")
         if date and date.strip() and not valid_date(date.strip()):
             raise ValueError(f"date must be YYYY-MM-DD, YYYY-MM or YYYY, got {date!r}")
@@ -420,11 +430,17 @@ def from_json(data: Any, source: str = "script") -> Script:
             author=_json_optional(data.get("author"), "author"),
             date=date,
             language=_json_optional(data.get("language"), "language") or "en",
+            link=link,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{source}: not an audiogen JSON script ({exc})") from None
     check_limits(script, source)
     return script
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL without spaces: what a script's ``link`` may be."""
+    return re.fullmatch(r"(?i)https?://[^\s/]+\S*", value.strip()) is not None
 
 
 def dumps_json(script: Script) -> str:

@@ -206,12 +206,14 @@ class Show:
 
 def held_by_another(folder: Path, slug: str, source: str | None) -> bool:
     """True when the episode ``slug`` in ``folder`` was rendered from another article file that
-    still exists (or from stdin), so a new article with the same title must take another slug."""
+    still exists (or from stdin, or from another URL), so a new article with the same title must
+    take another slug."""
     try:
         other = manifest.read(manifest.path_for(folder, slug)).source
     except InputError:
         return False
-    return bool(other) and other != source and (other == "-" or Path(other).is_file())
+    return bool(other) and other != source and (
+        other == "-" or re.match(r"(?i)https?://", other) is not None or Path(other).is_file())
 
 
 def is_public(relpath: str) -> bool:

@@ -213,7 +213,8 @@ def render_episode_page(show: "Show", slug: str, manifest: Manifest, ep: FeedEpi
         f'<div class="meta">Episode {ep.number} · {_date(ep)} · {_duration(ep.duration)}{byline}</div></div></header>\n'
         f'<audio id="player" controls preload="metadata" src="{mp3}"></audio>\n'
         f"<p>{h(ep.description)}</p>\n"
-        f'<p class="files"><a href="{mp3}" download>MP3</a><a href="{s}.vtt">Captions (VTT)</a>'
+        + (f'<p><a href="{h(ep.article_url)}" rel="noopener">Read the article</a></p>\n' if ep.article_url else "")
+        + f'<p class="files"><a href="{mp3}" download>MP3</a><a href="{s}.vtt">Captions (VTT)</a>'
         f'<a href="{s}.srt">Captions (SRT)</a><a href="{s}.transcript.json">Transcript (JSON)</a>'
         f'<a href="{s}.chapters.json">Chapters (JSON)</a><a href="{up}feed.xml">Podcast feed (RSS)</a></p>\n'
         f"<h2>Chapters</h2>\n<ol class=\"chapters\">\n{chapter_items}\n</ol>\n"
