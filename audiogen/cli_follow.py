@@ -108,7 +108,7 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
 
 
 def _summary(result, mod) -> str:
-    for key in result.duplicates:
+    for key in result.duplicates if result.status != 304 else ():  # said once per change of the feed
         click.echo(f"Warning: the feed lists {key} more than once; the first one was used", err=True)
     if result.nothing_new:
         how = " (not modified)" if result.status == 304 else ""
