@@ -152,3 +152,76 @@ def test_canonical_falls_back_to_og_url_and_ignores_other_schemes():
     html = '<html><head><link rel="canonical" href="javascript:x()"><meta property="og:url" content="https://ex.org/a"></head></html>'
     assert canonical_url(html, "https://ex.org/a?utm=1") == "https://ex.org/a"
     assert canonical_url("<html><head></head><body></body></html>", "https://ex.org/") is None
+
+
+# ------------------------------------------------------------------ URLs from the CLI (episode, script, batch)
+
+
+ARTICLE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The Lantern Keeper | Harbor Gazette</title>
+<link rel="canonical" href="https://gazette.example.org/2024/lantern-keeper"></head>
+<body><nav><a href="/">Home</a></nav><article><h1>The Lantern Keeper</h1>
+<p>Every evening the keeper climbs the stairs and lights the lamp above the harbor.</p>
+<p>Sailors say they can see it from the far side of the bay.</p></article><footer>Share this</footer></body></html>"""
+
+
+def test_script_from_url_names_the_canonical_link(server):
+    from conftest import run_cli
+
+    url = server.add("/story", ARTICLE_PAGE)
+    proc = run_cli("script", url)
+    assert proc.returncode == 0, proc.stderr.decode()
+    text = proc.stdout.decode()
+    assert "title: The Lantern Keeper\n" in text
+    assert "link: https://gazette.example.org/2024/lantern-keeper\n" in text
+    assert "Share this" not in text and "Home" not in text
+
+
+def test_episode_from_url_into_a_show_links_the_article(server, tmp_path):
+    import json
+
+    import feedparser
+
+    from conftest import run_cli
+
+    root = tmp_path / "show"
+    assert run_cli("init", str(root), "--title", "T", "--author", "A", "--base-url", "https://pod.example.org/t").returncode == 0
+    url = server.redirect("/short", "/story-2")
+    server.add("/story-2", ARTICLE_PAGE)
+    proc = run_cli("episode", url, "--show", str(root), "--no-stingers", "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    assert data["link"] == "https://gazette.example.org/2024/lantern-keeper" and data["source"] == url
+    (entry,) = feedparser.parse((root / "feed.xml").read_bytes()).entries
+    assert entry.link == "https://gazette.example.org/2024/lantern-keeper"
+    assert "Read the article" in entry.content[0].value
+
+
+@pytest.mark.parametrize("path,kw,cause", [
+    ("/gone", None, "HTTP 404 Not Found"),
+    ("/doc.pdf", {"body": b"%PDF-1.4", "content_type": "application/pdf"}, "not an HTML page (it is application/pdf)"),
+])
+def test_episode_from_a_failing_url_writes_nothing(server, tmp_path, path, kw, cause):
+    from conftest import run_cli
+
+    url = server.add(path, **kw) if kw else server.url(path)
+    out = tmp_path / "out"
+    proc = run_cli("episode", url, "-o", str(out))
+    err = proc.stderr.decode()
+    assert proc.returncode == 3 and proc.stdout == b""
+    assert err == f"Error: cannot {'fetch' if kw is None else 'use'} {url}: {cause}\n"
+    assert not out.exists()
+
+
+def test_batch_mixes_urls_and_reports_the_failing_one(server, tmp_path):
+    import json
+
+    from conftest import run_cli
+
+    good = server.add("/batch-story", ARTICLE_PAGE)
+    bad = server.url("/batch-missing")
+    proc = run_cli("batch", good, bad, "-o", str(tmp_path / "out"), "--no-stingers", "--json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert [a["status"] for a in data["articles"]] == ["rendered", "failed"]
+    assert data["articles"][1]["error"] == f"cannot fetch {bad}: HTTP 404 Not Found"
+    assert (tmp_path / "out" / "the-lantern-keeper.mp3").is_file()

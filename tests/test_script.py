@@ -101,3 +101,16 @@ def test_printed_script_parses_back_identically(s):
     text = format_text(s)
     assert parse_text(text) == s
     assert from_json(to_json(s)) == s
+
+
+def test_link_round_trips_in_text_and_json_and_must_be_http():
+    from audiogen.script import Chapter, Script, Segment, dumps_json, format_text, loads
+
+    s = Script("T", (Chapter("T", (Segment("narrator", "Hello there.", "Hello there."),)),),
+               link="https://example.org/a?b=1")
+    assert "link: https://example.org/a?b=1\n" in format_text(s)
+    assert loads(format_text(s)) == s and loads(dumps_json(s)) == s
+    with pytest.raises(InputError, match="line 2: link must be an http"):
+        loads("title: T\nlink: file:///etc/passwd\n\n## T\n\nHi.\n")
+    with pytest.raises(InputError, match="link must be an http"):
+        loads('{"title": "T", "link": "javascript:x", "chapters": [{"title": "T", "segments": [{"role": "narrator", "text": "Hi"}]}]}')
