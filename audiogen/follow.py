@@ -19,9 +19,10 @@ from __future__ import annotations
 import calendar
 import hashlib
 import html
+import io
 import json
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -121,7 +122,9 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    # A stream, never bytes: feedparser opens bytes that name a file (b"/etc/passwd") as that file.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
+                              resolve_relative_uris=True)
     if not parsed.get("version") and not parsed.entries:
         why = parsed.get("bozo_exception")
         raise InputError(f"{url} is not an RSS or Atom feed" + (f" ({why})" if why else ""))

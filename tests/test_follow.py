@@ -271,6 +271,13 @@ def test_redirected_feed_is_followed_and_a_page_names_its_feed(server, tmp_path)
                      content_type="application/rss+xml")
     server.redirect("/moved.xml", url, 301)
     server.add("/home", page("Home", "home").replace("</head>",
-               f'<link rel="alternate" type="application/rss+xml" href="/moved.xml"></head>'))
+               '<link rel="alternate" type="application/rss+xml" href="/moved.xml"></head>'))
     result = follow.follow(root, server.url("/home"), SETTINGS)
     assert [(r.title, r.status) for r in result.items] == [("Rope Work", "published")]
+
+
+def test_feed_bytes_are_never_opened_as_a_path(tmp_path):
+    secret = tmp_path / "secret.xml"
+    secret.write_text(rss([rss_item("s", "Secret", "https://x.example/s", 1)]), encoding="utf-8")
+    with pytest.raises(follow.InputError, match="not an RSS or Atom feed"):
+        follow.parse_feed(str(secret).encode(), "https://feed.example/x")
