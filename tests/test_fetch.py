@@ -187,7 +187,7 @@ def test_episode_from_url_into_a_show_links_the_article(server, tmp_path):
     assert run_cli("init", str(root), "--title", "T", "--author", "A", "--base-url", "https://pod.example.org/t").returncode == 0
     url = server.redirect("/short", "/story-2")
     server.add("/story-2", ARTICLE_PAGE)
-    proc = run_cli("episode", url, "--show", str(root), "--no-stingers", "--json")
+    proc = run_cli("episode", url, "--show", str(root), "--no-stingers", "--engine", "fake", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     assert data["link"] == "https://gazette.example.org/2024/lantern-keeper" and data["source"] == url
@@ -219,7 +219,7 @@ def test_batch_mixes_urls_and_reports_the_failing_one(server, tmp_path):
 
     good = server.add("/batch-story", ARTICLE_PAGE)
     bad = server.url("/batch-missing")
-    proc = run_cli("batch", good, bad, "-o", str(tmp_path / "out"), "--no-stingers", "--json")
+    proc = run_cli("batch", good, bad, "-o", str(tmp_path / "out"), "--no-stingers", "--engine", "fake", "--json")
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert [a["status"] for a in data["articles"]] == ["rendered", "failed"]
