@@ -27,6 +27,9 @@ from audiogen.errors import AudiogenError, InputError
 from audiogen.fsutil import slugify
 from audiogen.settings import PATH_KEYS, RenderSettings
 from audiogen.show import held_by_another, load_show
+from audiogen.limits import MAX_ARTICLE_BYTES, MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
+from audiogen.fsutil import atomic_write_text
+from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, owned_tempdir
 
 RECORD_SUFFIX = ".batch.json"
 RECORD_VERSION = 1
@@ -73,7 +76,6 @@ class Job:
 def _file_digest(path: Path | None) -> str | None:
     if path is None:
         return None
-    from audiogen.limits import MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
 
     return sha256_limited(path, max(MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES)) or f"unreadable:{path}"
 
@@ -119,8 +121,6 @@ def record_path(folder: Path, slug: str) -> Path:
 
 
 def write_record(folder: Path, slug: str, article: str, sha256: str | None, fingerprint: str) -> Path:
-    from audiogen.fsutil import atomic_write_text
-
     path = record_path(folder, slug)
     data = {"batch_version": RECORD_VERSION, "article": pipeline.source_key(article), "source_sha256": sha256,
             "settings_fingerprint": fingerprint}
@@ -227,7 +227,6 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
 def _sha256(path: str) -> str | None:
     if pipeline.is_url(path):
         return None  # a page is fetched (and its bytes hashed) when it renders
-    from audiogen.limits import MAX_ARTICLE_BYTES, sha256_limited
 
     return sha256_limited(path, MAX_ARTICLE_BYTES)  # None: the render reports why it cannot be read
 
@@ -249,8 +248,6 @@ def workers_per_render(jobs: int, cpus: int | None = None) -> int:
 
 
 def _worker_init() -> None:
-    from audiogen.cleanup import die_with_parent
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     die_with_parent()  # never outlives the batch (a SIGKILL of it included)
 
@@ -278,7 +275,6 @@ def run_batch(
     cores for synthesis (unless ``settings.workers`` is set). Nothing is published
     here: with a show, the caller rebuilds the feed once afterwards.
     """
-    from audiogen.cleanup import owned_tempdir
 
     articles = _unique(articles)
     if jobs > 1 and settings.workers is None:
@@ -328,7 +324,6 @@ def _parallel(todo: list[tuple[int, Job]], jobs: int) -> Iterator[tuple[int, Art
 
 def _pool_run(todo: list[tuple[int, Job]], jobs: int, broken: list[tuple[int, Job]]
               ) -> Iterator[tuple[int, ArticleResult]]:
-    from audiogen.cleanup import own_multiprocessing_tempdir
 
     own_multiprocessing_tempdir()
     ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")

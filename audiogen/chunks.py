@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from audiogen.errors import OutputError
 from audiogen.limits import MAX_CHUNK_SECONDS
 from audiogen.fsutil import atomic_write_text, describe_os_error
+from audiogen.cleanup import sweep_dirs
 
 CHUNK_VERSION = "2"
 MIN_CHARS = 800  # about 50 s of speech
@@ -98,7 +99,6 @@ class ChunkStore:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise cache_error(exc, self.root) from None
-        from audiogen.cleanup import sweep_dirs
 
         sweep_dirs(self.root, ".work-")  # work folders of renders that were killed
 

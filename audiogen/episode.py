@@ -43,6 +43,8 @@ from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, cali
 from audiogen.tags import TagInfo, write_tags
 from audiogen.language import phrase
 from audiogen.tts import Voice, get_engine, resolve_voice
+from audiogen.speech import load_lexicon, normalize as _normalize
+from audiogen.ffmpeg import measure_loudness
 
 STEREO_OFFSET_DB = 10 * np.log10(2)  # identical channels read 3.01 LU louder than mono
 BED_UNDER_VOICE_DB = -20.0
@@ -175,8 +177,6 @@ class _Voices:
 
 
 def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[list, list[Job]]:
-    from audiogen.speech import load_lexicon, normalize as _normalize
-
     lexicon = load_lexicon(settings.lexicon) if settings.lexicon is not None else None
 
     def normalize(text: str, _lexicon, language: str) -> str:
@@ -278,7 +278,6 @@ class _Music_Library:
 
     def get(self, name: str, offset_db: float = 0.0) -> np.ndarray:
         if name not in self._cache:
-            from audiogen.ffmpeg import measure_loudness
 
             path = self._path(name)
             ch = self.settings.channels

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from audiogen.errors import OutputError
+from audiogen.cleanup import hold_lock, sweep_files
 
 TMP_PREFIX = ".audiogen-tmp-"
 
@@ -70,7 +71,6 @@ def describe_os_error(exc: OSError, path: Path | str) -> str:
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temp path beside ``target``; rename it onto ``target`` only on success."""
-    from audiogen.cleanup import hold_lock, sweep_files
 
     target = Path(target)
     try:

@@ -22,6 +22,7 @@ from audiogen.script_builder import build_script, respeak
 from audiogen.settings import RenderSettings
 from audiogen.show import Show, load_render_settings, load_show
 from audiogen.speech import Lexicon, load_lexicon
+from audiogen.limits import MAX_SCRIPT_BYTES, describe_bytes, read_limited
 
 Episode = _episode.Episode
 ARTICLE, SCRIPT = "article", "script"
@@ -86,8 +87,6 @@ def check_inputs(settings: RenderSettings) -> None:
 
 
 def _read_script_bytes(source: str) -> bytes:
-    from audiogen.limits import MAX_SCRIPT_BYTES, describe_bytes, read_limited
-
     if source == "-":
         import sys  # stdin is read only for "-"
 

@@ -10,6 +10,7 @@ from audiogen.errors import InputError
 from audiogen.language import phrase
 from audiogen.quotes import split_paragraphs
 from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
+from audiogen.speech import apply_lexicon, normalize
 
 
 def build_script(article: Article, lexicon=None) -> Script:
@@ -117,7 +118,6 @@ def respeak(script: Script, lexicon=None) -> Script:
     Titles, chapter headings and the byline go through the same ``speech.normalize`` at render."""
     from dataclasses import replace
 
-    from audiogen.speech import apply_lexicon, normalize
 
     language = script.language or "en"
 

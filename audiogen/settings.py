@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from audiogen.errors import ConfigError
+from audiogen.tts import engine_names
 
 
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # kb/s, MPEG-1 layer III
@@ -76,7 +77,6 @@ def _num(key: str, value: Any, lo: float, hi: float, kind: type = float) -> Any:
 
 def validate(s: RenderSettings) -> RenderSettings:
     """Check ranges and choices; raise ConfigError naming the bad key."""
-    from audiogen.tts import engine_names
 
     if not isinstance(s.engine, str) or s.engine.lower() not in engine_names():
         raise ConfigError(f"engine must be one of {', '.join(engine_names())}, got {s.engine!r}")

@@ -28,6 +28,8 @@ from urllib.parse import quote, urlsplit
 from audiogen import fsutil, manifest
 from audiogen.errors import ConfigError, InputError
 from audiogen.settings import RenderSettings, from_mapping
+from audiogen.limits import MAX_CONFIG_BYTES, read_limited
+from audiogen.fsutil import slugify
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -185,7 +187,6 @@ class Show:
     def slug_for(self, title: str, source: str | None) -> str:
         """The episode slug for an article: the title's slug, or ``-2``, ``-3``... when that
         folder holds an episode rendered from another article file that still exists."""
-        from audiogen.fsutil import slugify
 
         base = slugify(title)
         for n in range(1, 1000):
@@ -419,7 +420,6 @@ def _render_settings(table: Any, show_dir: Path, path: Path, text: str) -> Rende
 
 def _read_config(path: Path) -> str:
     """podcast.toml's text, read no further than its size limit."""
-    from audiogen.limits import MAX_CONFIG_BYTES, read_limited
 
     data = read_limited(path, MAX_CONFIG_BYTES, "config file", ConfigError)
     try:

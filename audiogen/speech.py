@@ -24,6 +24,7 @@ from typing import Callable
 from xml.parsers import expat
 
 from audiogen.errors import ConfigError
+from audiogen.limits import MAX_LEXICON_BYTES, MAX_LEXICON_ENTRIES, MAX_LEXICON_FORM_CHARS, read_limited
 
 __all__ = ["Lexicon", "LexiconEntry", "parse_lexicon", "load_lexicon", "normalize", "cardinal", "ordinal", "year_words"]
 
@@ -62,7 +63,6 @@ def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
 
 def load_lexicon(path: str | PathLike[str]) -> Lexicon:
     """Read and parse a lexicon file; ConfigError if it is missing, unreadable or invalid."""
-    from audiogen.limits import MAX_LEXICON_BYTES, read_limited
 
     p = Path(path)
     if not p.exists():
@@ -108,7 +108,6 @@ def _parse_text_lexicon(text: str, source: str) -> Lexicon:
 
 def _check_entry(entries: list, grapheme: str, alias: str, where: str) -> None:
     """Hold a lexicon to its limits (docs/robustness.md): each entry is matched against every line."""
-    from audiogen.limits import MAX_LEXICON_ENTRIES, MAX_LEXICON_FORM_CHARS
 
     if len(entries) >= MAX_LEXICON_ENTRIES:
         raise ConfigError(f"{where}: more than the limit of {MAX_LEXICON_ENTRIES:,} lexicon entries")

@@ -30,6 +30,10 @@ from audiogen.errors import AudiogenError, EngineError, OutputError
 from audiogen.fsutil import describe_os_error
 from audiogen import tts
 from audiogen.tts import Voice, get_engine
+from audiogen import mix
+from audiogen import ffmpeg
+from audiogen.fsutil import file_lock
+from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, sweep_temp
 
 CACHE_VERSION = "5"
 _MAGIC = b"AGC2"
@@ -164,7 +168,6 @@ class ClipCache:
 
     def set_calibration(self, key: str, gain_db: float) -> None:
         """Add one voice's gain (under a lock: voices are levelled by parallel workers)."""
-        from audiogen.fsutil import file_lock
 
         path = self.root / "calibration.json"
         try:
@@ -195,7 +198,6 @@ def speak(job: Job) -> np.ndarray:
     Text with letters or digits that comes back silent is tried once more, then is an
     error: an empty clip must never be cached in place of a paragraph.
     """
-    from audiogen import mix
 
     engine = get_engine(job.engine)
     for _ in range(2):
@@ -208,7 +210,6 @@ def speak(job: Job) -> np.ndarray:
 
 def master(x: np.ndarray, gain_db: float, ceiling_db: float) -> bytes:
     """Level, limit and fade a clip; return s16le PCM."""
-    from audiogen import mix
 
     x = x * np.float32(10 ** (gain_db / 20))
     x = mix.limit(x, ceiling_db, rate=SPEECH_RATE)
@@ -238,7 +239,6 @@ def _worker_init(cache_root: str, quiet_fd: bool, engine_modules: Sequence[str] 
     import importlib
     import signal
 
-    from audiogen.cleanup import die_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     die_with_parent()  # a worker never outlives its forkserver (nor the forkserver the render)
@@ -284,7 +284,6 @@ class Synthesizer:
 
     def start(self) -> None:
         if self._pool is None and self.workers > 1:
-            from audiogen.cleanup import own_multiprocessing_tempdir
 
             own_multiprocessing_tempdir()
             ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
@@ -311,7 +310,6 @@ class Synthesizer:
                     with contextlib.suppress(Exception):
                         proc.join(5)
                 pool.shutdown(wait=True)
-                from audiogen.cleanup import sweep_temp
 
                 sweep_temp()  # the scratch folders of the workers just killed
             else:
@@ -389,7 +387,6 @@ def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: fl
     passage with ffmpeg's ebur128 (ITU-R BS.1770), so voices match each other and
     nothing is normalized sentence by sentence.
     """
-    from audiogen import ffmpeg
 
     engine = get_engine(voice.engine)
     key = _calibration_key(engine.version(), voice, target_lufs, ceiling_db)
