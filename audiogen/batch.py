@@ -277,6 +277,11 @@ def run_batch(
     """
 
     articles = _unique(articles)
+    if show_dir is not None:
+        from audiogen.cleanup import sweep_episode_folders
+        from audiogen.show import load_show
+
+        sweep_episode_folders(load_show(show_dir).episodes_dir)  # left by renders that were killed
     if jobs > 1 and settings.workers is None:
         settings = replace(settings, workers=workers_per_render(min(jobs, max(1, len(articles)))))
     fingerprint = settings_fingerprint(settings, cover=cover, album=album)

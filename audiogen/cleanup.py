@@ -218,6 +218,24 @@ def sweep_files(parent: Path | str, prefix: str) -> int:
     return removed
 
 
+def sweep_episode_folders(episodes: Path | str, prefix: str = ".audiogen-tmp-") -> int:
+    """In a show's ``episodes/`` folder: remove the temp files of killed renders from every episode
+    folder, and the folders that this leaves empty (a killed first render); return files removed."""
+    removed = 0
+    now = time.time()
+    try:
+        folders = [e.path for e in os.scandir(episodes) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return 0
+    for folder in folders:
+        idle = _stale(folder, now)  # (removing a file from it makes it new again)
+        removed += sweep_files(folder, prefix)
+        with contextlib.suppress(OSError):
+            if idle and not os.listdir(folder):
+                os.rmdir(folder)
+    return removed
+
+
 def sweep_temp() -> int:
     """Remove audiogen's scratch folders left in the system temp folder by runs that were killed."""
     return sweep_dirs(tempfile.gettempdir(), TEMP_PREFIXES)

@@ -161,6 +161,9 @@ def render(source: Source | Script, settings: RenderSettings, out_dir: Path | st
     src = source if isinstance(source, Source) else Source(source, "", "", SCRIPT)
     script, fallbacks = fill_missing(src.script, settings, show)
     if show is not None:
+        from audiogen.cleanup import sweep_episode_folders
+
+        sweep_episode_folders(show.episodes_dir)  # what renders that were killed left in the show
         slug = slug or show.slug_for(src.script.title, src.origin or None)
         out_dir = show.episode_dir(slug)
         album = album or show.config.title

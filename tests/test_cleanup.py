@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from audiogen import cleanup
-from conftest import SHORT_ARTICLE, run_cli
+from conftest import FAKE, SHORT_ARTICLE, run_cli
 from test_hardening_signals import _article, _descendants, _running
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and POSIX signals")
@@ -174,3 +174,24 @@ def test_interrupted_batch_leaves_no_empty_episode_folder(tmp_path, env):
     folders = [p for p in (show / "episodes").iterdir() if p.is_dir()]
     assert [p for p in folders if not any(p.iterdir())] == []
     assert _ours(env) == []
+
+
+def test_a_render_into_a_show_removes_what_killed_renders_left_there(tmp_path):
+    show = tmp_path / "show"
+    assert run_cli("init", str(show), "--title", "Desk", "--author", "Ada Pell",
+                   "--base-url", "https://pod.example.org/d").returncode == 0
+    kept = show / "episodes" / "older-episode"
+    killed = show / "episodes" / "killed-first-render"
+    for folder in (kept, killed):
+        folder.mkdir(parents=True)
+        (folder / ".audiogen-tmp-k2j3.mp3").write_bytes(b"\xff\xfb" * 100)
+    (kept / "older-episode.mp3").write_bytes(b"x")
+    past = time.time() - 60
+    for p in (kept / ".audiogen-tmp-k2j3.mp3", killed / ".audiogen-tmp-k2j3.mp3", killed):
+        os.utime(p, (past, past))
+    art = tmp_path / "a.md"
+    art.write_text(SHORT_ARTICLE, encoding="utf-8")
+    proc = run_cli("episode", str(art), "--show", str(show), "--no-stingers", "-q", *FAKE)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert not list(show.rglob(".audiogen-tmp-*"))
+    assert not killed.exists() and (kept / "older-episode.mp3").exists()
