@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -282,17 +283,39 @@ def child_kwargs() -> dict:
 # ------------------------------------------------------------------ interrupts
 
 _interrupted = False
+_forking: int | None = None  # the thread running the fork hooks, if any
+
+
+def _fork_starts() -> None:
+    global _forking
+    _forking = threading.get_ident()
+
+
+def _fork_ends() -> None:
+    global _forking
+    _forking = None
+
+
+if hasattr(os, "register_at_fork"):
+    # Registered after logging's hooks: ours run first before a fork and last after it.
+    os.register_at_fork(before=_fork_starts, after_in_parent=_fork_ends, after_in_child=_fork_ends)
 
 
 def on_interrupt(signum, frame):
     """SIGINT/SIGTERM handler: a clean unwind (KeyboardInterrupt) that cannot be lost.
 
     A signal that lands while the interpreter runs its fork hooks (``preexec_fn`` spawns run
-    them) raises there and Python ignores that exception; the flag set here lets the code after
-    the spawn raise it again (``raise_if_interrupted``)."""
+    them) would raise there, and Python prints and ignores that exception: then it is only noted,
+    and the code after the spawn raises it (``raise_if_interrupted``)."""
     global _interrupted
     _interrupted = True
-    raise KeyboardInterrupt
+    if _forking != threading.get_ident():  # (the handler runs in the main thread)
+        raise KeyboardInterrupt
+
+
+def reset_interrupt() -> None:
+    global _interrupted
+    _interrupted = False
 
 
 def raise_if_interrupted() -> None:

@@ -216,7 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; AudiogenError -> 'Error: …' and its exit code, never a traceback."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        from audiogen.cleanup import on_interrupt
+        from audiogen.cleanup import on_interrupt, reset_interrupt
+
+        reset_interrupt()
 
         # SIGTERM unwinds as Ctrl-C does. A shell starts `audiogen … &` with SIGINT ignored, and
         # Python then installs no handler: Ctrl-C or `kill -INT` must still stop the run cleanly.

@@ -46,7 +46,7 @@ def read_limited(path: Path | str, limit: int, what: str, error: Type[AudiogenEr
     too_big = error(f"{what} {p} is larger than the {describe_bytes(limit)} limit" + (f"; {hint}" if hint else ""))
     try:
         if p.is_dir():
-            raise error(f"{what} {p} is a folder, not a file")
+            raise error(f"cannot read {what} {p}: it is a folder, not a file")
         with open(p, "rb") as fh:
             st = os.fstat(fh.fileno())
             if st.st_size > limit:

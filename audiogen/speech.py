@@ -67,7 +67,7 @@ def load_lexicon(path: str | PathLike[str]) -> Lexicon:
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"lexicon file not found: {p} (check the path given with --lexicon or in the config)")
-    data = read_limited(p, MAX_LEXICON_BYTES, "the lexicon file", ConfigError, "split it or keep the words you need")
+    data = read_limited(p, MAX_LEXICON_BYTES, "lexicon file", ConfigError, "split it or keep the words you need")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

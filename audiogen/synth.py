@@ -109,7 +109,7 @@ class ClipCache:
         tmp = None
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".tmp-{os.getpid()}-")  # see Synthesizer.close
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_HEADER.pack(_MAGIC, len(pcm) // 2, zlib.crc32(pcm)))
                 fh.write(pcm)
@@ -156,6 +156,13 @@ class ClipCache:
                 pass
         return freed
 
+    def remove_partial_writes(self, pids: set) -> None:
+        """Remove the temp files that processes ``pids`` (killed workers) were writing."""
+        for pid in pids:
+            for f in [*self.root.glob(f".tmp-{pid}-*"), *(self.root / "clips").glob(f"*/.tmp-{pid}-*")]:
+                with contextlib.suppress(OSError):
+                    f.unlink()
+
     # -- voice calibration (gain that brings a voice to the target loudness)
 
     def get_calibration(self, key: str) -> float | None:
@@ -179,7 +186,7 @@ class ClipCache:
                 except (OSError, ValueError):
                     data = {}
                 data[key] = gain_db
-                fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+                fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".tmp-{os.getpid()}-")
                 with os.fdopen(fd, "w") as fh:
                     json.dump(data, fh, indent=1, sort_keys=True)
                 os.replace(tmp, path)
@@ -312,6 +319,7 @@ class Synthesizer:
                 pool.shutdown(wait=True)
 
                 sweep_temp()  # the scratch folders of the workers just killed
+                self.cache.remove_partial_writes({p.pid for p in procs})
             else:
                 pool.shutdown(wait=wait, cancel_futures=True)
 
