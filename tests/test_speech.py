@@ -448,5 +448,5 @@ def test_load_lexicon_errors(tmp_path) -> None:
     broken.write_text("good = fine\noops\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"broken\.txt, line 2: expected 'written = spoken'"):
         load_lexicon(broken)
-    with pytest.raises(ConfigError, match="cannot read lexicon"):
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
         load_lexicon(tmp_path)
