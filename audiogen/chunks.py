@@ -23,7 +23,7 @@ from audiogen.limits import MAX_CHUNK_SECONDS
 from audiogen.fsutil import atomic_write_text, describe_os_error
 from audiogen.cleanup import sweep_dirs
 
-CHUNK_VERSION = "2"
+CHUNK_VERSION = "3"  # bump whenever ChunkMeta or its cues change shape: old entries are then never read
 MIN_CHARS = 800  # about 50 s of speech
 MAX_CHARS = 3000
 CUT_ONE_IN = 2  # among paragraph ends past MIN_CHARS
