@@ -97,7 +97,7 @@ class Episode:
 
 @dataclass(frozen=True)
 class _Speech:
-    jobs: tuple[int, ...]  # one clip per sentence when a sentence pause is set, else one
+    jobs: tuple[int, ...]  # one clip per sentence (long sentences: per clause)
     role: str
     speaker: str | None
     text: str
@@ -152,6 +152,7 @@ class _Voices:
         self.target = settings.target_lufs - (STEREO_OFFSET_DB if settings.channels == 2 else 0.0)
         self._gains: dict[Voice, float] = {}
         self.cache = cache
+        self.script = script
 
     def for_segment(self, seg: Segment) -> Voice:
         if seg.role == QUOTE:
@@ -162,8 +163,15 @@ class _Voices:
         """Level every voice of this render up front, in parallel when some are not cached yet."""
         voices = list(dict.fromkeys([self.narrator, self.quote, *self.cast.values()]))
         todo = [v for v in voices if cached_calibration(self.cache, v, self.target, self.ceiling) is None]
-        if len(todo) > 1:
-            synth.start()  # its workers also get ready for the synthesis that follows
+        if todo and synth.parallel:
+            # Level the voices in the engines' worker pools (the parent never loads a neural model);
+            # the workers then stay ready for the synthesis that follows.
+            load = Counter()
+            for seg in self.script.segments:
+                load[self.for_segment(seg).engine] += len(seg.speech)
+            load[self.narrator.engine] += 1
+            synth.plan([*load.items(), *((v.engine, 1) for v in todo)])
+            synth.start(list(dict.fromkeys(v.engine for v in todo)))
         for voice, gain in zip(todo, synth.calibrate(todo, self.target, self.ceiling)):
             self._gains[voice] = gain
 
@@ -188,17 +196,14 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
     jobs: list[Job] = []
 
     def speak(voice: Voice, speech: str, role: str, speaker: str | None, text: str, over_bed: bool = False) -> None:
-        gap = p.sentence
-        if p.sentence > 0 and not over_bed:
-            parts = _sentences(speech)
-        elif len(speech) > MAX_CLIP_CHARS:
-            # Engines are fed sentence-sized clips, whatever the script holds (pyttsx3's eSpeak
-            # driver is quadratic in a clip's length); the engine's own sentence pause between them.
-            parts, gap = split_long(speech, MAX_CLIP_CHARS), CLIP_GAP
-        else:
-            parts = [speech]
+        # Sentence-sized clips for every engine: memory and latency stay flat however long the
+        # paragraph, and an edit re-synthesizes one sentence; a sentence longer than MAX_CLIP_CHARS
+        # is cut further (pyttsx3's eSpeak driver is quadratic in a clip's length).
+        parts = [piece for sentence in _sentences(speech)
+                 for piece in (split_long(sentence, MAX_CLIP_CHARS) if len(sentence) > MAX_CLIP_CHARS else [sentence])]
         first = len(jobs)
         jobs.extend(voices.job(voice, part) for part in parts)
+        gap = p.sentence if p.sentence > 0 else SENTENCE_GAP * 175 / max(settings.rate, 1)
         items.append(_Speech(tuple(range(first, len(jobs))), role, speaker, text, over_bed, gap))
 
     lang = script.language
@@ -248,6 +253,9 @@ CLIP_GAP = 0.3  # seconds between the clips of one long segment
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")
+
+
+SENTENCE_GAP = 0.3  # s between the clips of one paragraph at 175 wpm (engines trim their own silence)
 
 
 def _sentences(text: str) -> list[str]:

@@ -276,38 +276,89 @@ def _worker_calibrate(args: tuple) -> float:
     return calibrate(_worker_cache, *args)
 
 
-class Synthesizer:
-    """Yields each job's PCM in order; missing clips are made by a process pool.
+def _worker_warm(engine_name: str) -> None:
+    """Load ``engine_name`` in a worker before its first job (the parent plans meanwhile)."""
+    engine = get_engine(engine_name)
+    warm = getattr(engine, "warm", None)
+    if warm is not None:
+        warm()
 
-    ``start()`` launches the pool ahead of time (its workers import and load the
-    engine while the parent plans), ``calibrate()`` levels several voices at once, and
-    ``close()`` stops it; ``stream()`` starts the pool itself when it is worth it.
+
+class Synthesizer:
+    """Yields each job's PCM in order; missing clips are made by worker processes.
+
+    One pool of single-threaded workers per engine: a worker loads its engine once and
+    keeps it, and no process holds two neural models (memory stays flat per process).
+    The cores are shared among the engines of a render by their share of the work
+    (``plan``), at least one worker each. ``start()`` launches the pools ahead of time,
+    ``calibrate()`` levels several voices at once, ``close()`` stops the pools;
+    ``stream()`` starts them itself when it is worth it.
     """
 
     def __init__(self, cache: ClipCache, workers: int | None = None):
         self.cache = cache
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self._pool: cf.ProcessPoolExecutor | None = None
+        self._pools: dict[str, cf.ProcessPoolExecutor] = {}
+        self._sizes: dict[str, int] = {}
 
-    def start(self) -> None:
-        if self._pool is None and self.workers > 1:
+    def plan(self, jobs_or_engines: Sequence) -> dict[str, int]:
+        """Share the workers among the engines of ``jobs_or_engines`` (Jobs, engine names or
+        (engine, characters) pairs) by their estimated CPU time: characters times the engine's
+        ``cost`` (CPU s per audio s)."""
+        load: dict[str, float] = {}
+        for item in jobs_or_engines:
+            if isinstance(item, Job):
+                name, chars = item.engine, len(item.text)
+            elif isinstance(item, tuple):
+                name, chars = item
+            else:
+                name, chars = item, 1
+            load[name] = load.get(name, 0.0) + chars * float(getattr(get_engine(name), "cost", 0.05))
+        if not load:
+            return {}
+        total = sum(load.values()) or 1.0
+        sizes = {name: 1 for name in load}
+        for _ in range(max(0, self.workers - len(load))):  # each spare core to the engine most behind
+            name = max(load, key=lambda n: load[n] / total - sizes[n] / self.workers)
+            sizes[name] += 1
+        for name, n in sizes.items():
+            if name not in self._sizes or (name not in self._pools and n != self._sizes[name]):
+                self._sizes[name] = n
+        return dict(self._sizes)
 
+    @property
+    def parallel(self) -> bool:
+        return self.workers > 1
+
+    def start(self, engines: Sequence[str] = ()) -> None:
+        """Start the pools of ``engines`` (default: those planned)."""
+        if not self.parallel:
+            return
+        wanted = list(engines) or list(self._sizes)
+        if any(e not in self._sizes for e in wanted):
+            self.plan(list(dict.fromkeys([*self._sizes, *wanted])))
+        for name in wanted:
+            if name in self._pools:
+                continue
             own_multiprocessing_tempdir()
             ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
             if ctx.get_start_method() == "forkserver":
                 # Workers fork from a server that has imported numpy and audiogen once, instead of
                 # each importing them (no engine is started there: eSpeak's threads must not be forked).
                 ctx.set_forkserver_preload(["audiogen._forkserver", "audiogen.synth"])
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
+            pool = cf.ProcessPoolExecutor(
+                max_workers=self._sizes[name], mp_context=ctx, initializer=_worker_init,
                 initargs=(str(self.cache.root), True, tts.modules()),
             )
+            for _ in range(self._sizes[name]):
+                pool.submit(_worker_warm, name)  # each worker loads its engine while the parent plans
+            self._pools[name] = pool
 
     def close(self, wait: bool = True, kill: bool = False) -> None:
-        """Stop the pool; ``kill`` ends its workers at once and waits for them (an interrupt: no
+        """Stop the pools; ``kill`` ends their workers at once and waits for them (an interrupt: no
         worker may write into a cache folder that is about to be removed)."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
             if kill:  # (no future is cancelled first: Python 3.11's pool then fails marking it broken)
                 procs = list((getattr(pool, "_processes", None) or {}).values())  # no public API for this
                 for proc in procs:
@@ -317,18 +368,20 @@ class Synthesizer:
                     with contextlib.suppress(Exception):
                         proc.join(5)
                 pool.shutdown(wait=True)
-
-                sweep_temp()  # the scratch folders of the workers just killed
                 self.cache.remove_partial_writes({p.pid for p in procs})
             else:
                 pool.shutdown(wait=wait, cancel_futures=True)
+        if kill and pools:
+            sweep_temp()  # the scratch folders of the workers just killed
 
     def calibrate(self, voices: Sequence[Voice], target_lufs: float, ceiling_db: float) -> list[float]:
-        """Gains of ``voices`` (see ``calibrate``), measured in parallel when the pool runs."""
+        """Gains of ``voices`` (see ``calibrate``), measured in parallel in their engines' pools."""
         args = [(v, target_lufs, ceiling_db) for v in voices]
-        if self._pool is None or len(voices) < 2:
+        if not self._pools:
             return [calibrate(self.cache, *a) for a in args]
-        return list(self._pool.map(_worker_calibrate, args))
+        futures = [self._pools[v.engine].submit(_worker_calibrate, a) if v.engine in self._pools else None
+                   for v, a in zip(voices, args)]
+        return [f.result() if f is not None else calibrate(self.cache, *a) for f, a in zip(futures, args)]
 
     def stream(
         self,
@@ -337,9 +390,10 @@ class Synthesizer:
     ) -> Iterator[bytes]:
         """PCM of ``jobs[i]`` for i in order; ``on_done(n)`` reports clips made or found."""
         missing = [i for i, job in enumerate(jobs) if not self.cache.path(job.key).exists()]
-        if self._pool is None and self.workers > 1 and len(missing) >= 8:
-            self.start()
-        if self._pool is None or not missing:
+        if self.parallel and len(missing) >= 8:
+            self.plan([jobs[i] for i in missing])
+            self.start(list(dict.fromkeys(jobs[i].engine for i in missing)))
+        if not self._pools or not missing:
             for job in jobs:
                 pcm = self.cache.read(job.key)
                 if pcm is None:
@@ -350,8 +404,9 @@ class Synthesizer:
                 yield pcm
             self.close()
             return
-        pool = self._pool
-        window = self.workers * 6
+        # Clips are consumed in order; keep every engine's workers fed well ahead of the consumer
+        # (results go to the disk cache, so a long window costs no memory).
+        window = self.workers * 24
         futures: dict[int, cf.Future] = {}
         todo = iter(missing)
         missing_set = set(missing)
@@ -359,12 +414,14 @@ class Synthesizer:
         try:
             for i, job in enumerate(jobs):
                 while next_submit is not None and next_submit < i + window:
-                    futures[next_submit] = pool.submit(_worker_run, jobs[next_submit])
+                    pool = self._pools.get(jobs[next_submit].engine)
+                    if pool is not None:
+                        futures[next_submit] = pool.submit(_worker_run, jobs[next_submit])
                     next_submit = next(todo, None)
-                if i in missing_set:
+                if i in futures:
                     futures.pop(i).result()
                 pcm = self.cache.read(job.key)
-                if pcm is None:  # vanished or corrupt since: make it here
+                if pcm is None:  # vanished or corrupt since, or an engine without a pool: make it here
                     pcm = render_clip(job)
                     self.cache.write(job.key, pcm)
                 if on_done:

@@ -11,6 +11,7 @@ import pytest
 
 from audiogen.errors import EngineError
 from audiogen import tts
+from audiogen.tts import piper_engine
 from audiogen.tts import get_engine
 
 SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
@@ -28,7 +29,7 @@ def test_missing_extra_is_a_one_line_engine_error(monkeypatch):
     monkeypatch.delitem(tts._instances, "piper", raising=False)
     with pytest.raises(EngineError) as err:
         get_engine("piper")
-    assert str(err.value) == "the piper engine is not installed: pip install 'audiogen[piper]'"
+    assert str(err.value) == piper_engine.NOT_INSTALLED
     assert err.value.__cause__ is None and err.value.__suppress_context__
 
 
@@ -43,7 +44,7 @@ def test_missing_extra_through_the_cli_prints_error_without_traceback(monkeypatc
         main(["voices", "--engine", "piper"])
     assert exit_.value.code == EngineError.exit_code
     err = capsys.readouterr().err
-    assert "pip install 'audiogen[piper]'" in err
+    assert piper_engine.NOT_INSTALLED in err
     assert "Traceback" not in err
 
 
@@ -124,7 +125,7 @@ def test_voices_command_lists_piper_voices(engine, capsys):
     except SystemExit as exit_:
         assert exit_.code in (0, None)
     listed = json.loads(capsys.readouterr().out)
-    assert "en_US-joe-medium" in [v["id"] for v in listed]
+    assert "en_US-joe-medium" in [v["id"] for v in listed["voices"]]
 
 
 def test_extra_models_found_in_the_voices_folder(engine, tmp_path, monkeypatch):

@@ -254,6 +254,12 @@ def resolve_voice(name: str, voice: str | None, *, role: str = "narrator", langu
     ``--voice gmw/en-us`` the eSpeak one without naming the engine.
     """
     first = choose_engine(name, language, role)
+    if canonical(name) == AUTO and voice is None and role != "narrator" and first != choose_engine(name, language):
+        # Another engine than the narrator's is already another person: use its own voice, unaltered
+        # (an engine's default quote voice may be a variant of its narrator, made to contrast with it).
+        engine = get_engine(first)
+        own = engine.default_voice("narrator", language)
+        return engine.resolve(own, role=role, language=language, rate=rate, pitch=pitch)
     if canonical(name) != AUTO or voice is None:
         return get_engine(first).resolve(voice, role=role, language=language, rate=rate, pitch=pitch)
     tried = [first] + [s.name for s in specs() if s.name != first]

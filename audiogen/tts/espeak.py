@@ -1,9 +1,13 @@
 """Make eSpeak NG available to pyttsx3 from PyPI alone.
 
 pyttsx3's espeak driver opens ``libespeak-ng.so.1`` by name. We load the copy
-shipped by ``espeakng-loader`` first (RTLD_GLOBAL, so the driver's dlopen finds
-the already-loaded library by its soname) and point ESPEAK_DATA_PATH at its
-data. A system eSpeak NG is used only when the wheel is missing.
+shipped by ``espeakng-loader`` first (the driver's dlopen then finds the
+already-loaded library by its soname) and point ESPEAK_DATA_PATH at its data.
+A system eSpeak NG is used only when the wheel is missing.
+
+The library is loaded RTLD_LOCAL: Piper links its own eSpeak NG statically, and a
+global libespeak-ng would interpose its ``espeak_*`` symbols (a crash when both
+engines run in one process).
 """
 
 from __future__ import annotations
@@ -26,12 +30,12 @@ def ensure_espeak() -> str:
         espeakng_loader = None
     if espeakng_loader is not None:
         os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
-        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+        ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_LOCAL)
         _loaded = espeakng_loader.get_library_path()
         return _loaded
     system = ctypes.util.find_library("espeak-ng")
     if system:
-        ctypes.CDLL(system, mode=ctypes.RTLD_GLOBAL)
+        ctypes.CDLL(system, mode=ctypes.RTLD_LOCAL)
         _loaded = system
         return _loaded
     from audiogen.errors import EngineError

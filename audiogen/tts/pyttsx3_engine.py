@@ -51,6 +51,7 @@ CAST_VARIANTS = ("m3", "f4", "m1", "f2", "m2", "f1", "m4")
 
 class Pyttsx3Engine:
     name = "pyttsx3"
+    cost = 0.01  # CPU seconds per second of audio (eSpeak NG is a formant synthesizer)
     _instance: "Pyttsx3Engine | None" = None
     _lock = threading.Lock()
 
