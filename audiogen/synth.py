@@ -241,11 +241,18 @@ def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), lead_s: fl
 _worker_cache: ClipCache | None = None
 
 
-def _worker_init(cache_root: str, quiet_fd: bool, engine_modules: Sequence[str] = ()) -> None:
+def _worker_init(cache_root: str, quiet_fd: bool, engine_modules: Sequence[str] = (), engine: str = "") -> None:
     global _worker_cache
     import importlib
     import signal
 
+
+    if engine:  # name the process after its engine (ps, top, scripts/bench.py's CPU split)
+        try:
+            with open("/proc/self/comm", "w") as fh:
+                fh.write(f"agw-{engine}"[:15])
+        except OSError:
+            pass
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     die_with_parent()  # a worker never outlives its forkserver (nor the forkserver the render)
@@ -317,10 +324,9 @@ class Synthesizer:
         if not load:
             return {}
         total = sum(load.values()) or 1.0
-        sizes = {name: 1 for name in load}
-        for _ in range(max(0, self.workers - len(load))):  # each spare core to the engine most behind
-            name = max(load, key=lambda n: load[n] / total - sizes[n] / self.workers)
-            sizes[name] += 1
+        # Each engine gets its share of the cores, rounded, and at least one worker: a light engine's
+        # mostly idle worker then sits beside the heavy engine's full complement (every core busy).
+        sizes = {name: max(1, round(self.workers * load[name] / total)) for name in load}
         for name, n in sizes.items():
             if name not in self._sizes or (name not in self._pools and n != self._sizes[name]):
                 self._sizes[name] = n
@@ -348,7 +354,7 @@ class Synthesizer:
                 ctx.set_forkserver_preload(["audiogen._forkserver", "audiogen.synth"])
             pool = cf.ProcessPoolExecutor(
                 max_workers=self._sizes[name], mp_context=ctx, initializer=_worker_init,
-                initargs=(str(self.cache.root), True, tts.modules()),
+                initargs=(str(self.cache.root), True, tts.modules(), name),
             )
             for _ in range(self._sizes[name]):
                 pool.submit(_worker_warm, name)  # each worker loads its engine while the parent plans

@@ -173,8 +173,11 @@ def _role(pid: int, root: int, parent_role: str) -> str:
         return "main process"
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        name = _status_kb(pid)[2]
     except OSError:
         return "other"
+    if name.startswith("agw-"):  # a synthesis worker names itself after its engine
+        return f"synthesis: {name[4:]}"
     if "libmp3lame" in cmd:
         return "ffmpeg encoder"
     if "ebur128" in cmd:
@@ -372,25 +375,37 @@ def machine_info() -> dict:
             "loadavg_at_start": os.getloadavg()[0], "python": platform.python_version(), "kernel": platform.release(), "ffmpeg": ff}
 
 
-def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras: bool, log) -> None:
+def _stages(r: Run, audio_s: float) -> dict[str, float]:
+    """CPU seconds per minute of audio, by stage (synthesis per engine, encode, the rest)."""
+    per_min = {k: round(v / (audio_s / 60), 3) for k, v in sorted(r.cpu_by_role.items())}
+    per_min["total"] = round(r.cpu_s / (audio_s / 60), 3)
+    return per_min
+
+
+def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras: bool, log,
+                 engine: str = "default", floor_too: bool = True) -> None:
     text = generate_article(words)
     art = work / f"article-{words}.md"
     art.write_text(text, encoding="utf-8")
     nwords = len(text.split())
     env = dict(os.environ)
-    env["AUDIOGEN_CACHE_DIR"] = str(work / f"cache-{words}")
+    env["AUDIOGEN_CACHE_DIR"] = str(work / f"cache-{words}-{engine}")
     shutil.rmtree(env["AUDIOGEN_CACHE_DIR"], ignore_errors=True)
-    out_dir = work / f"out-{words}"
+    out_dir = work / f"out-{words}-{engine}"
     ag = [sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(out_dir), "--json", "-q"]
+    if engine != "default":
+        ag += ["--engine", engine]
+    label = "audiogen" if engine == "default" else f"audiogen --engine {engine}"
 
-    log(f"[{words}] audiogen cold ...")
+    log(f"[{words}] {label} cold ...")
     cold = run_measured(ag, env)
     if cold.rc != 0:
-        report.failures.append(f"{words} words, audiogen cold: exit {cold.rc}: {cold.stderr.strip()[-300:]}")
+        report.failures.append(f"{words} words, {label} cold: exit {cold.rc}: {cold.stderr.strip()[-300:]}")
         return
     data = json.loads(cold.stdout)
     mp3 = Path(data["mp3"])
     audio = float(data["duration"])
+    voices = ", ".join(f"{role} {data['voices'].get(role)} ({eng})" for role, eng in data.get("engines", {}).items())
 
     log(f"[{words}] floor: decode to WAV (untimed), encode with audiogen's encoder settings ...")
     wav = work / f"floor-{words}.wav"
@@ -407,19 +422,25 @@ def bench_length(words: int, work: Path, report: Report, *, naive: bool, extras:
                    round(secs / r.wall, 1), round(r.parent_mb, 1), round(r.child_mb, 1), round(r.tree_mb, 1),
                    round(r.cpu_s, 1), note)
 
-    report.rows.append(row("floor: bare ffmpeg encode", floor, audio, " ".join(enc[enc.index("-c:a"):enc.index("-write_xing")])))
-    report.rows.append(row("audiogen cold", cold, audio, f"largest child: {cold.child_name}"))
-    report.extras[f"{words} words, audiogen cold: CPU s by process"] = cold.cpu_by_role
+    if floor_too:
+        report.rows.append(row("floor: bare ffmpeg encode", floor, audio,
+                               " ".join(enc[enc.index("-c:a"):enc.index("-write_xing")])))
+    report.rows.append(row(f"{label} cold", cold, audio, f"{voices}; largest child: {cold.child_name}"))
+    report.extras[f"{words} words, {label} cold: CPU s by process"] = cold.cpu_by_role
+    report.extras[f"{words} words, {label} cold: CPU s per audio minute by stage"] = _stages(cold, audio)
+    report.extras[f"{words} words, {label} cold: audio s per wall s"] = round(audio / cold.wall, 1)
+    report.extras[f"{words} words, {label} cold: peak RSS MB, largest process / tree"] = (
+        round(max(cold.parent_mb, cold.child_mb)), round(cold.tree_mb))
 
-    log(f"[{words}] audiogen after a one-paragraph edit ...")
+    log(f"[{words}] {label} after a one-paragraph edit ...")
     art.write_text(edit_one_paragraph(text), encoding="utf-8")
     warm = run_measured(ag, env)
     if warm.rc != 0:
-        report.failures.append(f"{words} words, audiogen edit: exit {warm.rc}: {warm.stderr.strip()[-300:]}")
+        report.failures.append(f"{words} words, {label} edit: exit {warm.rc}: {warm.stderr.strip()[-300:]}")
     else:
-        report.rows.append(row("audiogen one-paragraph edit", warm, audio,
+        report.rows.append(row(f"{label} one-paragraph edit", warm, audio,
                            f"{warm.wall / cold.wall:.0%} of cold"))
-    report.extras[f"{words} words, audiogen edit: CPU s by process"] = warm.cpu_by_role
+    report.extras[f"{words} words, {label} edit: CPU s by process"] = warm.cpu_by_role
     art.write_text(text, encoding="utf-8")
 
     if naive:
@@ -603,6 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-one-paragraph", action="store_true", help="Run only the one-paragraph case.")
     ap.add_argument("--keep", type=Path, default=None, help="Work in this folder and keep it.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results as JSON to this file.")
+    ap.add_argument("--engines", nargs="+", default=["default", "pyttsx3"],
+                    help="Engines to render with ('default' = audiogen's default natural voices; "
+                         "default: default pyttsx3).")
     args = ap.parse_args(argv)
     lengths = args.words or ([2000] if args.quick else [8000, 60000])
 
@@ -615,8 +639,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         for i, words in enumerate([] if args.only_one_paragraph else lengths):
-            naive = not args.no_naive and (args.naive_all or i == 0)
-            bench_length(words, work, report, naive=naive, extras=args.extras and i == 0, log=log)
+            for k, engine in enumerate(args.engines):
+                naive = not args.no_naive and (args.naive_all or i == 0) and k == 0
+                bench_length(words, work, report, naive=naive, extras=args.extras and i == 0 and k == 0, log=log,
+                             engine=engine, floor_too=k == 0)
         if args.one_paragraph or args.only_one_paragraph:
             bench_one_paragraph(args.one_paragraph or 40000, work, report, log)
         wall, cpu = help_time()
@@ -638,6 +664,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- FAILED: {f}")
     lens = sorted({r.words for r in report.rows})
     colds = {r.words: r.wall_s for r in report.rows if r.case == "audiogen cold"}
+    floors = {r.words: r.wall_s for r in report.rows if r.case.startswith("floor")}
+    for r in report.rows:
+        if r.case.endswith(" cold") and r.words in floors:
+            print(f"- {r.case}, {r.words:,} words: {r.wall_s / floors[r.words]:.2f}x the bare encode")
     if len(lens) >= 2 and all(w in colds for w in lens):
         a, b = lens[0], lens[-1]
         print(f"- growth: {b / a:.1f}x the words -> {colds[b] / colds[a]:.2f}x the time")

@@ -36,6 +36,7 @@ _WPM = (97.9, 102.9, 119.3, 122.6, 137.3, 140.9, 156.7, 176.4, 188.3, 191.4, 194
 # --rate 175 (audiogen's default) is the pace of the other natural voice (Piper's joe at
 # length_scale 1.0, ~200 wpm over speech time), so narrator and quotes keep one pace.
 NATURAL_WPM = 200.0
+QUOTE_PITCH = 36  # about 1.1 semitones lower
 BASE_RATE = 175
 
 
@@ -98,6 +99,8 @@ class HibariEngine:
         if wanted not in (VOICE, "hibari", "en", "en-us"):
             raise EngineError(f"unknown voice {voice!r} for the hibari engine (it has one voice, {VOICE!r}); "
                               "run 'audiogen voices' to list them")
+        if role != "narrator" and voice is None and pitch is None:
+            pitch = QUOTE_PITCH  # --engine hibari alone: set quotations a little apart from the narration
         return Voice(id=VOICE, rate=int(rate), pitch=pitch, name=self.voices()[0].name, engine=self.name)
 
     def warm(self) -> None:

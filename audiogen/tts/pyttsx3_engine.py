@@ -202,6 +202,9 @@ class Pyttsx3Engine:
 
     def _utter(self, text: str, voice: Voice) -> tuple[np.ndarray, int, bool]:
         self._configure(voice)
+        # The folder may have been removed under us (a temp cleaner): eSpeak's callback would then
+        # fail on its own thread and pyttsx3 would wait forever.
+        self._tmpdir.mkdir(parents=True, exist_ok=True)
         target = self._tmpdir / f"clip-{os.getpid()}.wav"
         with contextlib.suppress(FileNotFoundError):
             target.unlink()

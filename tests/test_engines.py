@@ -1,0 +1,191 @@
+"""Every installed engine end to end (synthesize, level, render), the natural default voices
+(narrator and quote voice are different people), --rate, and no network at run time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audiogen import tts
+from conftest import REPO, decode, ebur128, ffmpeg
+
+SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
+ENGINES = ("hibari", "piper", "pyttsx3")
+
+ARTICLE = """# Harbour Notes
+
+The harbour wall will be finished before the winter storms arrive, the council said on Monday.
+
+“We have waited long enough for this wall, and the town deserves an answer,” said Mara Quint, the mayor.
+
+Work starts in March.
+"""
+
+
+def _median_f0(x: np.ndarray, rate: int) -> float:
+    """Median fundamental frequency (Hz) by autocorrelation over voiced 40 ms frames."""
+    frame = int(0.04 * rate)
+    pitches = []
+    for i in range(0, len(x) - frame, frame):
+        f = x[i:i + frame] - x[i:i + frame].mean()
+        if np.sqrt((f ** 2).mean()) < 0.02:
+            continue
+        ac = np.correlate(f, f, "full")[frame - 1:]
+        lo, hi = int(rate / 400), int(rate / 60)
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        if ac[lag] > 0.3 * ac[0]:
+            pitches.append(rate / lag)
+    return float(np.median(pitches))
+
+
+def _speech_seconds(audio: tts.Audio) -> float:
+    x = np.abs(audio.samples.astype(np.float32)) / 32768
+    loud = np.flatnonzero(x > 10 ** (-40 / 20))
+    return (loud[-1] - loud[0]) / audio.rate if len(loud) else 0.0
+
+
+def _float(audio: tts.Audio) -> np.ndarray:
+    return audio.samples.astype(np.float32) / 32768
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_engine_synthesizes_a_sentence(name):
+    engine = tts.get_engine(name)
+    voice = engine.resolve(None, role="narrator", language="en")
+    assert voice.engine == name
+    audio = engine.synthesize(SENTENCE, voice)
+    assert audio.samples.dtype == np.int16 and audio.rate > 8000
+    assert 2.5 < _speech_seconds(audio) < 9.0  # 16 words at about 175 words per minute
+    assert np.abs(audio.samples).max() > 2000
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_rate_is_honoured(name):
+    engine = tts.get_engine(name)
+    slow = _speech_seconds(engine.synthesize(SENTENCE, engine.resolve(None, rate=120)))
+    normal = _speech_seconds(engine.synthesize(SENTENCE, engine.resolve(None, rate=175)))
+    fast = _speech_seconds(engine.synthesize(SENTENCE, engine.resolve(None, rate=240)))
+    assert fast < 0.9 * normal < 0.9 * slow, (slow, normal, fast)
+    assert 1.5 < slow / fast < 2.6, (slow, fast)  # 2x the words per minute: about half the time
+
+
+def test_default_english_voices_are_natural_and_two_different_people():
+    narrator = tts.resolve_voice("auto", None, role="narrator", language="en")
+    quote = tts.resolve_voice("auto", None, role="quote", language="en")
+    assert (narrator.engine, narrator.id) == ("hibari", "heart")
+    assert (quote.engine, quote.id) == ("piper", "en_US-joe-medium")
+    assert tts.spec(narrator.engine).natural and tts.spec(quote.engine).natural
+    a_n = tts.get_engine(narrator.engine).synthesize(SENTENCE, narrator)
+    a_q = tts.get_engine(quote.engine).synthesize(SENTENCE, quote)
+    f_n, f_q = _median_f0(_float(a_n), a_n.rate), _median_f0(_float(a_q), a_q.rate)
+    # A female narrator and a male quote voice: more than five semitones apart, each in its range.
+    assert 150 < f_n < 300 and 70 < f_q < 160, (f_n, f_q)
+    assert f_n > 1.35 * f_q, (f_n, f_q)
+    # Not one voice pitched: both speak the sentence at a similar pace.
+    assert 0.7 < _speech_seconds(a_q) / _speech_seconds(a_n) < 1.4
+
+
+def test_hibari_never_downloads_its_other_voices():
+    engine = tts.get_engine("hibari")
+    with pytest.raises(tts.EngineError, match="one voice"):
+        engine.resolve("fenrir")
+    import hibari.voices
+
+    with pytest.raises(tts.EngineError, match="download"):
+        hibari.voices.voice_path("fenrir")  # the downloader is disabled once the engine is loaded
+
+
+def _levels_by_role(mp3: Path, cues: list[dict]) -> dict[str, dict[str, float]]:
+    """Loudness of each role's speech, measured by ffmpeg on the decoded episode."""
+    audio = decode(mp3)[:, 0]
+    out = {}
+    for role in ("narrator", "quote"):
+        parts = [audio[int(c["start"] * 44100):int(c["end"] * 44100)] for c in cues if c["role"] == role]
+        pcm = (np.concatenate(parts) * 32767).astype("<i2").tobytes()
+        wav = mp3.with_name(f"{role}.wav")
+        subprocess.run([ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "1", "-i", "-",
+                        str(wav)], input=pcm, check=True)
+        out[role] = ebur128(wav)
+    return out
+
+
+@pytest.mark.parametrize("engine", ["auto", "hibari", "piper", "pyttsx3"])
+def test_render_levels_both_voices(engine, tmp_path):
+    """Each engine renders an article end to end; the voices are levelled to the programme loudness."""
+    article = tmp_path / "harbour.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(article), "-o", str(tmp_path / "o"),
+                           "--engine", engine, "--no-stingers", "--json", "-q"], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    want = {"auto": ("hibari", "piper")}.get(engine, (engine, engine))
+    assert (data["engines"]["narrator"], data["engines"]["quote"]) == want
+    assert data["voices"]["narrator"] and data["voices"]["quote"]
+    mp3 = Path(data["mp3"])
+    whole = ebur128(mp3)
+    assert abs(whole["integrated"] - -19.0) <= 1.0, whole
+    assert whole["true_peak"] <= -1.0, whole
+    levels = _levels_by_role(mp3, data["cues"])
+    for role, lv in levels.items():
+        assert abs(lv["integrated"] - -19.0) <= 1.5, (role, lv)  # short passages: gating noise
+    assert abs(levels["narrator"]["integrated"] - levels["quote"]["integrated"]) <= 1.0, levels
+
+
+SITECUSTOMIZE = textwrap.dedent('''
+    import os, socket
+    _LOG = os.environ["AUDIOGEN_NET_LOG"]
+    _orig_connect, _orig_connect_ex, _orig_sendto = socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto
+    def _blocked(sock, what):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            with open(_LOG, "a") as fh:
+                fh.write(f"{os.getpid()} {what}\\n")
+            raise OSError("network access blocked by the test")
+    def connect(self, addr):
+        _blocked(self, f"connect {addr!r}")
+        return _orig_connect(self, addr)
+    def connect_ex(self, addr):
+        _blocked(self, f"connect_ex {addr!r}")
+        return _orig_connect_ex(self, addr)
+    def sendto(self, *args):
+        _blocked(self, "sendto")
+        return _orig_sendto(self, *args)
+    def getaddrinfo(host, *args, **kwargs):
+        with open(_LOG, "a") as fh:
+            fh.write(f"{os.getpid()} getaddrinfo {host!r}\\n")
+        raise socket.gaierror("name resolution blocked by the test")
+    socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto = connect, connect_ex, sendto
+    socket.getaddrinfo = getaddrinfo
+''')
+
+
+def test_no_network_access_at_run_time(tmp_path):
+    """A render from an empty HOME and an empty cache, every process with sockets blocked, tries
+    no network access (workers are separate processes: the block is installed by sitecustomize)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    log = tmp_path / "net.log"
+    home = tmp_path / "home"
+    home.mkdir()
+    article = tmp_path / "harbour.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]), "AUDIOGEN_NET_LOG": str(log),
+           "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "AUDIOGEN_CACHE_DIR": str(home / "cache"),
+           "HF_HUB_OFFLINE": "0"}
+    env.pop("HIBARI_HOME", None)
+    probe = subprocess.run([sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', 9))"],
+                           env=env, capture_output=True)
+    assert probe.returncode != 0 and log.read_text().strip(), "the socket block is not in force"
+    log.unlink()
+    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(article), "-o", str(tmp_path / "o"),
+                           "--json", "-q", "-j", "2"], env=env, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["engines"] == {"narrator": "hibari", "quote": "piper"}
+    assert not log.exists(), log.read_text()
