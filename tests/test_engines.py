@@ -23,7 +23,7 @@ ARTICLE = """# Harbour Notes
 
 The harbour wall will be finished before the winter storms arrive, the council said on Monday.
 
-“We have waited long enough for this wall, and the town deserves an answer,” said Mara Quint, the mayor.
+“We have waited long enough for this wall, and the town deserves an answer,” said Mara Quint, the mayor. “The storms last winter broke the old stones in three places. Nobody should have to sandbag their front door every November.”
 
 Work starts in March.
 """
@@ -176,7 +176,8 @@ def test_no_network_access_at_run_time(tmp_path):
     home.mkdir()
     article = tmp_path / "harbour.md"
     article.write_text(ARTICLE, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)]), "AUDIOGEN_NET_LOG": str(log),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "AUDIOGEN_NET_LOG": str(log),
            "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "AUDIOGEN_CACHE_DIR": str(home / "cache"),
            "HF_HUB_OFFLINE": "0"}
     env.pop("HIBARI_HOME", None)
