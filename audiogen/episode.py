@@ -249,7 +249,6 @@ def _plan(script: Script, settings: RenderSettings, voices: _Voices) -> tuple[li
 
 
 MAX_CLIP_CHARS = 1000  # the longest text one engine call gets (see script_builder.split_long)
-CLIP_GAP = 0.3  # seconds between the clips of one long segment
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]*[A-Z0-9])")
