@@ -52,11 +52,16 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=None, metavar="SECONDS",
               help="Network timeout for connecting and for each read (default: 10 s to connect, 30 s to read).")
 @_follow_options
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Render the items on a Dask cluster (e.g. tcp://10.0.0.5:8786; pip install 'audiogen[dask]'): "
+                   "workers fetch and render, this machine publishes.")
+@click.option("--store", metavar="URL", default=None,
+              help="With --cluster: workers leave the episode files at this fsspec URL instead of sending them back.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the MP3 paths of new episodes.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: each item's status (published/updated/unchanged/failed), paths, errors.")
 def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | None, timeout: float | None,
-               quiet: bool, as_json: bool, **opts: Any) -> None:
+               quiet: bool, as_json: bool, cluster: str | None, store: str | None, **opts: Any) -> None:
     """Render every new or changed item of the RSS/Atom feed FEED_URL into the show.
 
     \b
@@ -74,6 +79,8 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
     """
     from audiogen import follow as follow_mod
 
+    if store is not None and cluster is None:
+        raise click.UsageError("--store works with --cluster only")
     opts["show"] = show
     show_obj, settings = resolve(opts)
     assert show_obj is not None
@@ -90,8 +97,13 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
             mins, secs = divmod(int(round(result.episode.duration)), 60)
             click.echo(f"{result.status}: {result.title} ({mins}:{secs:02d}) -> {result.slug}", err=True)
 
+    runner = None
+    if cluster is not None:
+        from audiogen.cluster import follow_runner
+
+        runner = follow_runner(cluster, show_obj, settings, store=store)
     result = follow_mod.follow(show_obj.root, feed_url, settings, limit=limit, since=since, timeout=timeout,
-                               on_start=on_start, on_result=on_result)
+                               runner=runner, on_start=on_start, on_result=on_result)
     failed = result.count(follow_mod.FAILED)
     if as_json:
         data = result.to_json()

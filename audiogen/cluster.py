@@ -18,6 +18,7 @@ set up once per worker process by a WorkerPlugin, not once per task.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -208,7 +209,7 @@ def run_cluster_batch(
 
     todo: list[int] = []
     for i, article in enumerate(articles):
-        if article == "-":
+        if article == "-":  # (URLs have no sha256 before they are fetched: never skipped, as in local batch)
             finish(i, ArticleResult(article, FAILED, error="batch reads article files; use 'audiogen episode -' "
                                                            "to read stdin"))
             continue
@@ -224,31 +225,117 @@ def run_cluster_batch(
 
     own = client is None
     client = client or connect(address)
+    try:
+        name = _register(client, fingerprint, settings, cover, album)
+        with _run_store(store) as run_store:
+            for i, result in _run(client, name, [(i, articles[i]) for i in todo], run_store, slugs, fingerprint):
+                finish(i, result)
+    finally:
+        if own:
+            client.close(timeout=10)
+    return [results[i] for i in range(len(articles))]
+
+
+def _register(client: Any, fingerprint: str, settings: RenderSettings, cover: Path | None, album: str | None) -> str:
+    """Set every worker up for these settings (once: the plugin is idempotent); its name."""
     from audiogen.cluster_worker import AudiogenPlugin
 
     files, cov = _shipped(settings, cover)
     plugin = AudiogenPlugin(fingerprint, settings, files, cov, album)
     try:
-        try:
-            client.register_plugin(plugin)
-        except AudiogenError:
-            raise
-        except Exception as exc:
-            raise ClusterError(f"the cluster's workers could not be set up: {exc}") from None
-        run_store = f"{store.rstrip('/')}/audiogen-{uuid.uuid4().hex[:12]}" if store else None
-        try:
-            for i, result in _run(client, plugin.name, [(i, articles[i]) for i in todo], run_store, slugs,
-                                  fingerprint):
-                finish(i, result)
-        finally:
-            if run_store is not None:  # outputs never collected (an interrupted run); best effort
-                from audiogen.cluster_worker import store_remove
+        client.register_plugin(plugin)
+    except AudiogenError:
+        raise
+    except Exception as exc:
+        raise ClusterError(f"the cluster's workers could not be set up: {exc}") from None
+    return plugin.name
 
-                store_remove(run_store)
+
+@contextlib.contextmanager
+def _run_store(store: str | None) -> Iterator[str | None]:
+    """This run's folder in the store; removed at the end (what an interrupted run left, best effort)."""
+    run_store = f"{store.rstrip('/')}/audiogen-{uuid.uuid4().hex[:12]}" if store else None
+    try:
+        yield run_store
     finally:
-        if own:
+        if run_store is not None:
+            from audiogen.cluster_worker import store_remove
+
+            store_remove(run_store)
+
+
+# ------------------------------------------------------------------ follow
+
+
+def follow_runner(address: str, show: Any, settings: RenderSettings, *, store: str | None = None) -> Callable:
+    """A ``runner`` for :func:`audiogen.follow.follow` that renders the items on the cluster at
+    ``address``: workers fetch and render, this process installs each episode into the show
+    (``follow`` then publishes it, as it does locally)."""
+
+    def runner(fn: Callable, jobs: Any) -> Iterator[Any]:  # fn (the local render_item) is not used
+        from audiogen.cluster_worker import follow_task
+
+        jobs = list(jobs)
+        if not jobs:
+            return
+        client = connect(address)
+        try:
+            fingerprint = settings_fingerprint(settings, album=show.config.title)
+            name = _register(client, fingerprint, settings, None, show.config.title)
+            slugs = _Slugs(None, show.root)
+            slugs.taken.update(j.slug for j in jobs if j.slug)
+            by_tag: dict[int, Any] = {}
+
+            def calls() -> Iterator[tuple[int, Any]]:
+                for n, job in enumerate(jobs):
+                    if job.slug and job.script_sha256 and not show.episode_dir(job.slug).is_dir():
+                        job = replace(job, script_sha256=None)  # its episode is gone: render it again
+                    by_tag[n] = job
+                    yield n, (follow_task, (name, job, show.config.author, run_store),
+                              _task_key("follow", job.item.label))
+
+            with _run_store(store) as run_store:
+                for n, fut in _stream(client, calls()):
+                    yield _follow_result(fut, by_tag.pop(n), show, slugs)
+        finally:
             client.close(timeout=10)
-    return [results[i] for i in range(len(articles))]
+
+    return runner
+
+
+def _follow_result(fut: Any, job: Any, show: Any, slugs: _Slugs) -> Any:
+    from distributed.scheduler import KilledWorker
+
+    from audiogen import follow
+    from audiogen.cluster_worker import store_take
+
+    key, label = job.item.key, job.item.label
+
+    def failed(error: str | None, seconds: float = 0.0) -> Any:
+        return follow.ItemResult(key, label, follow.FAILED, slug=job.slug, error=error, seconds=seconds)
+
+    try:
+        out = fut.result()
+    except KilledWorker as exc:
+        return failed(_killed_message(exc))
+    except Exception as exc:
+        return failed(f"the cluster lost this task ({type(exc).__name__}: {exc})")
+    digest, link = out.extra.get("digest"), out.extra.get("link")
+    if out.status == follow.UNCHANGED:
+        return follow.ItemResult(key, label, follow.UNCHANGED, slug=job.slug, script_sha256=digest, link=link,
+                                 seconds=out.seconds)
+    if out.status != RENDERED or out.slug is None:
+        return failed(out.error, out.seconds)
+    try:
+        files = out.files if out.store_prefix is None else store_take(out.store_prefix, out.stored)
+        episode = out.extra["episode"]
+        slug = job.slug or slugs.choose(out.slug, episode.source or "")
+        mp3, _ = install_episode(_renamed(files, out.slug, slug), slug, show.episode_dir(slug))
+    except AudiogenError as exc:
+        return failed(str(exc), out.seconds)
+    status = follow.UPDATED if job.reason == follow.CHANGED and job.slug else follow.PUBLISHED
+    return follow.ItemResult(key, label, status, slug=slug, episode=replace(episode, mp3=mp3, slug=slug),
+                             script_sha256=digest, link=link, seconds=out.seconds)
 
 
 def _in_flight(client: Any) -> int:
@@ -260,31 +347,27 @@ def _in_flight(client: Any) -> int:
     return max(4, 3 * threads)
 
 
-def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str | None, slugs: _Slugs,
-         fingerprint: str) -> Iterator[tuple[int, ArticleResult]]:
+def _stream(client: Any, calls: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+    """Submit ``calls`` (tag, (function, args, key) or None) a few per worker thread at a time;
+    yield (tag, finished future), or (tag, None) for a call given as None. On any exit the
+    tasks still pending are cancelled, so an interrupted client leaves nothing running."""
     from distributed import wait
 
-    from audiogen.cluster_worker import TaskInput, render_task
+    pending: dict[Any, Any] = {}
+    calls = iter(calls)
 
-    queue = iter(todo)
-    pending: dict[Any, tuple[int, str, str]] = {}
-
-    def submit_more() -> Iterator[tuple[int, ArticleResult]]:
+    def submit_more() -> Iterator[tuple[Any, Any]]:
         limit = _in_flight(client)
         while len(pending) < limit:
-            nxt = next(queue, None)
+            nxt = next(calls, None)
             if nxt is None:
                 return
-            i, article = nxt
-            data, error = _read(article)
-            if data is None:
-                yield i, ArticleResult(article, FAILED, error=error)
+            tag, call = nxt
+            if call is None:
+                yield tag, None
                 continue
-            sha = hashlib.sha256(data).hexdigest()
-            name = str(Path(article).resolve())
-            key = f"audiogen-render-{Path(article).stem[:40]}-{uuid.uuid4().hex[:12]}"
-            fut = client.submit(render_task, plugin_name, TaskInput(name, data, sha), store, key=key, pure=False)
-            pending[fut] = (i, article, sha)
+            fn, args, key = call
+            pending[client.submit(fn, *args, key=key, pure=False)] = tag
 
     no_workers_since: float | None = None
     try:
@@ -292,7 +375,7 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
         while pending:
             try:
                 wait(list(pending), timeout=_POLL, return_when="FIRST_COMPLETED")
-            except Exception:  # a timeout, or cancelled futures (each is collected as a failure below)
+            except Exception:  # a timeout, or cancelled futures (each is collected as a failure)
                 pass
             done = [f for f in pending if f.status in ("finished", "error", "cancelled")]
             if not done:
@@ -306,8 +389,8 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
                                        "start workers and run again: finished episodes are kept")
                 continue
             for fut in done:
-                i, article, sha = pending.pop(fut)
-                yield i, _collect(fut, article, sha, slugs, fingerprint)
+                tag = pending.pop(fut)
+                yield tag, fut
                 fut.release()
             yield from submit_more()
     finally:
@@ -318,10 +401,47 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
                 pass
 
 
+def _task_key(kind: str, name: str) -> str:
+    stem = Path(name.rstrip("/")).name.rsplit(".", 1)[0][:40] or kind
+    return f"audiogen-{kind}-{stem}-{uuid.uuid4().hex[:12]}"
+
+
+def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str | None, slugs: _Slugs,
+         fingerprint: str) -> Iterator[tuple[int, ArticleResult]]:
+    from audiogen import pipeline
+    from audiogen.cluster_worker import TaskInput, render_task
+
+    failures: dict[int, str] = {}
+    shas: dict[int, str] = {}
+
+    def calls() -> Iterator[tuple[int, Any]]:
+        for i, article in todo:
+            if pipeline.is_url(article):  # the worker fetches it
+                data, sha = None, ""
+            else:
+                data, error = _read(article)
+                if data is None:
+                    failures[i] = error or "unreadable"
+                    yield i, None
+                    continue
+                sha = hashlib.sha256(data).hexdigest()
+            shas[i] = sha
+            item = TaskInput(pipeline.source_key(article), data, sha)
+            yield i, (render_task, (plugin_name, item, store), _task_key("render", article))
+
+    articles = dict(todo)
+    for i, fut in _stream(client, calls()):
+        if fut is None:
+            yield i, ArticleResult(articles[i], FAILED, error=failures.pop(i))
+        else:
+            yield i, _collect(fut, articles[i], shas.pop(i), slugs, fingerprint)
+
+
 def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str) -> ArticleResult:
     """Turn a finished task into an installed episode (or a failure); never raises for one article."""
     from distributed.scheduler import KilledWorker
 
+    from audiogen import pipeline
     from audiogen.cluster_worker import store_take
 
     try:
@@ -334,7 +454,8 @@ def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str) 
         return ArticleResult(article, FAILED, seconds=out.seconds, error=out.error)
     try:
         files = out.files if out.store_prefix is None else store_take(out.store_prefix, out.stored)
-        source = str(Path(article).resolve())
+        sha = out.sha256 or sha
+        source = pipeline.source_key(article)
         slug = slugs.choose(out.slug, source)
         folder = slugs.folder(slug)
         mp3, manifest = install_episode(_renamed(files, out.slug, slug), slug, folder)

@@ -48,8 +48,8 @@ class Shipped:
 class TaskInput:
     """One article as the client read it: worker hosts need not see the client's files."""
 
-    name: str  # the article's resolved path on the client (recorded as the episode's source)
-    data: bytes
+    name: str  # the article's resolved path on the client, or a URL the worker fetches
+    data: bytes | None  # None for a URL
     sha256: str
 
 
@@ -66,6 +66,8 @@ class TaskOutput:
     seconds: float = 0.0
     worker: str | None = None
     error: str | None = None
+    sha256: str | None = None  # of the article's bytes (a URL's are known only once fetched)
+    extra: dict[str, Any] = field(default_factory=dict)  # follow: the script digest, link and Episode
 
 
 # ------------------------------------------------------------------ worker side
@@ -111,7 +113,9 @@ class AudiogenPlugin(WorkerPlugin):
         try:
             paths = {k: s.materialize(root) for k, s in self._files.items()}
             self.cover = self._cover.materialize(root) if self._cover else None
-            settings = replace(self._settings, **paths)
+            # One synthesis process: the worker process is the unit of parallelism (and, under a
+            # nanny, a daemon that may not start a pool of its own).
+            settings = replace(self._settings, workers=1, **paths)
             if settings.lexicon is not None:
                 from audiogen.speech import load_lexicon
 
@@ -129,18 +133,48 @@ class AudiogenPlugin(WorkerPlugin):
             _render_files(self, TaskInput("warm-up.md", _WARMUP_ARTICLE.encode(), ""), Path(tmp) / "out")
 
 
-def _render_files(plugin: AudiogenPlugin, item: TaskInput, out: Path) -> tuple[str, float]:
-    """Run the pipeline for one article into ``out``; (slug, duration)."""
+def _render_files(plugin: AudiogenPlugin, item: TaskInput, out: Path) -> tuple[str, float, str]:
+    """Run the pipeline for one article into ``out``; (slug, duration, sha256 of the article)."""
     from audiogen import pipeline
 
     assert plugin.settings is not None
     source = pipeline.load_source(item.name, data=item.data, settings=plugin.settings, lexicon=plugin.lexicon)
     episode = pipeline.render(source, plugin.settings, out, cover=plugin.cover, album=plugin.album)
-    return episode.slug, episode.duration
+    return episode.slug, episode.duration, source.sha256
 
 
 def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> TaskOutput:
-    """The cluster task: render one article on this worker; failures come back as results."""
+    """The cluster task of ``batch``: render one article on this worker; failures come back as results."""
+
+    def produce(plugin: AudiogenPlugin, out: Path) -> dict[str, Any]:
+        slug, duration, sha = _render_files(plugin, item, out)
+        return {"slug": slug, "duration": duration, "sha256": sha}
+
+    return _task(plugin_name, store, produce)
+
+
+def follow_task(plugin_name: str, job: Any, show_author: str | None, store: str | None = None) -> TaskOutput:
+    """The cluster task of ``follow``: read one feed item (fetching its page here) and render it,
+    unless its script is the one already published (status "unchanged")."""
+
+    def produce(plugin: AudiogenPlugin, out: Path) -> dict[str, Any]:
+        from audiogen import follow, pipeline
+
+        source = follow.item_source(replace(job, settings=plugin.settings))
+        digest = follow.script_digest(source.script)
+        extra = {"digest": digest, "link": source.script.link}
+        if job.slug and digest == job.script_sha256:
+            return {"status": follow.UNCHANGED, "extra": extra}
+        if not source.script.author and show_author:  # as a render into the show would fill it
+            source = replace(source, script=replace(source.script, author=show_author))
+        episode = pipeline.render(source, plugin.settings, out, slug=job.slug, album=plugin.album)
+        return {"slug": episode.slug, "duration": episode.duration, "sha256": source.sha256,
+                "extra": {**extra, "episode": episode}}
+
+    return _task(plugin_name, store, produce)
+
+
+def _task(plugin_name: str, store: str | None, produce: Any) -> TaskOutput:
     from distributed import get_worker
 
     t0 = time.perf_counter()
@@ -151,26 +185,27 @@ def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> 
         return TaskOutput(FAILED, seconds=round(time.perf_counter() - t0, 2), worker=worker.address, error=msg)
 
     if plugin is None or plugin.settings is None:
-        return failed(getattr(plugin, "error", None) or f"worker {worker.address} was not set up for this batch")
+        return failed(getattr(plugin, "error", None) or f"worker {worker.address} was not set up for this run")
     if plugin.ready is not None and plugin.ready.exception() is not None:
         exc = plugin.ready.exception()
         return failed(f"worker {worker.address} cannot render: {exc if isinstance(exc, AudiogenError) else repr(exc)}")
     try:
         with plugin.lock, tempfile.TemporaryDirectory(prefix="audiogen-task-", dir=worker.local_directory) as tmp:
             out = Path(tmp) / "out"
-            slug, duration = _render_files(plugin, item, out)
-            names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+            got = produce(plugin, out)
             seconds = round(time.perf_counter() - t0, 2)
+            common = dict(seconds=seconds, worker=worker.address, extra=got.get("extra", {}))
+            if "status" in got:
+                return TaskOutput(got["status"], **common)
+            meta = dict(duration=got["duration"], sha256=got["sha256"], **common)
+            names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
             if store is None:
-                files = {n: (out / n).read_bytes() for n in names}
-                return TaskOutput(RENDERED, slug, files=files, duration=duration, seconds=seconds,
-                                  worker=worker.address)
+                return TaskOutput(RENDERED, got["slug"], files={n: (out / n).read_bytes() for n in names}, **meta)
             if _cancelled(worker):  # the client gave up on this run: leave nothing in the store
                 return failed("cancelled")
             prefix = f"{store.rstrip('/')}/{uuid.uuid4().hex}"
             _store_put(prefix, {n: out / n for n in names})
-            return TaskOutput(RENDERED, slug, stored=tuple(names), store_prefix=prefix, duration=duration,
-                              seconds=seconds, worker=worker.address)
+            return TaskOutput(RENDERED, got["slug"], stored=tuple(names), store_prefix=prefix, **meta)
     except AudiogenError as exc:
         return failed(str(exc))
     except Exception as exc:  # a bug: one line, not a retry loop

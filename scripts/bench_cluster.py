@@ -99,9 +99,12 @@ class Cluster:
                                        "--no-dashboard", "--scheduler-file", str(sched_file)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                                       start_new_session=True)
-        while not sched_file.exists():
-            time.sleep(0.1)
-        self.address = json.loads(sched_file.read_text())["address"]
+        self.address = None
+        while self.address is None:  # the file appears before it is written
+            try:
+                self.address = json.loads(sched_file.read_text())["address"]
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.1)
         self.workers = subprocess.Popen([sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1",
                                          "--nworkers", str(nworkers), "--no-dashboard", "--host", "127.0.0.1",
                                          "--local-directory", str(root / "work")],

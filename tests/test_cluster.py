@@ -53,13 +53,16 @@ def cluster(tmp_path_factory):
     procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                    "--scheduler-file", str(sched_file), log=root / "scheduler.log", tmp=root / "tmp")]
     deadline = time.monotonic() + 60
-    while not sched_file.exists():
-        assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
-        time.sleep(0.1)
+    address = None
+    while address is None:  # the file appears before it is written
+        try:
+            address = json.loads(sched_file.read_text())["address"]
+        except (OSError, ValueError, KeyError):
+            assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
+            time.sleep(0.1)
     procs.append(_dask("worker", "--scheduler-file", str(sched_file), "--nthreads", "1", "--nworkers", "2",
                        "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(root / "work"),
                        log=root / "workers.log", tmp=root / "tmp"))
-    address = json.loads(sched_file.read_text())["address"]
     client = Client(address, timeout=30, set_as_default=False)
     try:
         client.wait_for_workers(2, timeout=90)
@@ -109,7 +112,7 @@ def _check_show(show: Path, expected_titles: list[str]) -> None:
     assert not feed.bozo, feed.bozo_exception
     assert sorted(e.title for e in feed.entries) == sorted(expected_titles)
     for entry in feed.entries:
-        rel = entry.enclosures[0].href.removeprefix("https://example.com/pod/")
+        rel = "episodes/" + entry.enclosures[0].href.split("/episodes/", 1)[1]
         mp3 = show / rel
         assert int(entry.enclosures[0].length) == mp3.stat().st_size
         manifest = json.loads(mp3.with_name(mp3.stem + ".episode.json").read_text())
@@ -132,7 +135,7 @@ def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: P
     assert rc == 1, err
     status = {Path(a["article"]).name: a["status"] for a in data["articles"]}
     assert status == {**{n: "rendered" for n in names}, "empty.md": "failed", "image.md": "failed",
-                      "same-title.md": "rendered"}
+                      "same-title.md": "rendered"}, err
     # Reported once, naming the file as the client knows it (no worker paths), and the others publish.
     assert err.count("Error: empty.md: ") == 1 and "is empty" in err
     assert err.count("Error: image.md: ") == 1
@@ -215,3 +218,47 @@ def test_interrupted_client_publishes_whole_episodes_and_next_run_finishes(clust
     assert data["skipped"] >= first and data["rendered"] == len(names) - data["skipped"]
     _check_show(show, [t for t, _ in TOPICS[4:]])
     assert set(store.iterdir()) <= leftovers, "the store keeps files the client has published"
+
+
+def test_follow_on_the_cluster_publishes_updates_and_reports(cluster, tmp_path: Path) -> None:
+    """follow --cluster: workers fetch and render, the client publishes; a changed item keeps its episode."""
+    from loopback import Loopback
+    from test_follow import SHOW_FIELDS, body_text, page, rss, rss_item
+
+    address, _ = cluster
+    server = Loopback()
+    try:
+        show = init_show(tmp_path / "show", **SHOW_FIELDS).root
+        server.add("/posts/tides", page("Reading the Tides", "tide"))
+        items = [rss_item("p1", "The Night Ferry", server.url("/posts/ferry"), 1, content=body_text("ferry")),
+                 rss_item("p2", "Reading the Tides", server.url("/posts/tides"), 2),
+                 rss_item("p3", "Lost Page", server.url("/posts/lost"), 3)]
+        url = server.add("/rss.xml", rss(items), content_type="application/rss+xml")
+
+        def follow(*extra: str) -> tuple[int, dict, str]:
+            proc = subprocess.run([sys.executable, "-m", "audiogen", "follow", url, "--show", str(show),
+                                   "--no-stingers", *FAKE, "--cluster", address, "--json", *extra],
+                                  capture_output=True, text=True, timeout=300)
+            return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+        rc, data, err = follow()
+        assert rc == 1, err
+        assert {i["title"]: i["status"] for i in data["items"]} == {
+            "The Night Ferry": "published", "Reading the Tides": "published", "Lost Page": "failed"}, err
+        assert err.count("Error: Lost Page: cannot fetch") == 1
+        _check_show(show, ["The Night Ferry", "Reading the Tides"])
+        guid = {e.title: e.id for e in feedparser.parse((show / "feed.xml").read_bytes()).entries}
+
+        server.add("/posts/lost", page("Lost Page", "lantern"))
+        items[0] = rss_item("p1", "The Night Ferry", server.url("/posts/ferry"), 1,
+                            content=body_text("ferry") + "<p>The ferry now stops at the island.</p>")
+        server.add("/rss.xml", rss(items), content_type="application/rss+xml")
+        rc, data, err = follow()
+        assert rc == 0, err
+        assert {i["title"]: i["status"] for i in data["items"]} == {"The Night Ferry": "updated",
+                                                                     "Lost Page": "published"}
+        _check_show(show, ["The Night Ferry", "Reading the Tides", "Lost Page"])
+        after = {e.title: e.id for e in feedparser.parse((show / "feed.xml").read_bytes()).entries}
+        assert after["The Night Ferry"] == guid["The Night Ferry"]  # updated in place: same guid
+    finally:
+        server.close()
