@@ -476,8 +476,13 @@ ONE_PARAGRAPH_RSS_MB = 50.0  # ... and peak RSS at most this much more
 def bench_one_paragraph(words: int, work: Path, report: Report, log) -> None:
     """The same text as paragraphs and as one paragraph with no blank line (a pasted
     transcript): time and memory must not depend on the shape (issue 12)."""
-    text = generate_article(words)
-    body = [b for b in text.split("\n\n") if b and not b.startswith(("#", "By "))]
+    text = generate_article(int(words * 1.2))
+    body: list[str] = []
+    count = 0
+    for block in text.split("\n\n"):  # paragraphs only (no headings, no byline), to ``words`` words
+        if block and not block.startswith(("#", "By ")) and count < words:
+            body.append(block)
+            count += len(block.split())
     title = "# The River and the Town, Unbroken"
     shapes = {"paragraphs": title + "\n\n" + "\n\n".join(body) + "\n",
               "one paragraph": title + "\n\n" + " ".join(body) + "\n"}
