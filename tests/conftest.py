@@ -116,3 +116,19 @@ def short_article(tmp_path) -> Path:
     p = tmp_path / "ferry.md"
     p.write_text(SHORT_ARTICLE, encoding="utf-8")
     return p
+
+
+def median_f0(x: np.ndarray, rate: int, fmin: float = 60.0) -> float:
+    """Median fundamental frequency (Hz) of float samples by autocorrelation over voiced 40 ms frames."""
+    frame = int(0.04 * rate)
+    pitches = []
+    for i in range(0, len(x) - frame, frame):
+        f = x[i:i + frame] - x[i:i + frame].mean()
+        if np.sqrt((f ** 2).mean()) < 0.02:
+            continue
+        ac = np.correlate(f, f, "full")[frame - 1:]
+        lo, hi = int(rate / 400), int(rate / fmin)
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        if ac[lag] > 0.3 * ac[0]:
+            pitches.append(rate / lag)
+    return float(np.median(pitches))

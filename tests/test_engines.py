@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from audiogen import tts
-from conftest import REPO, decode, ebur128, ffmpeg
+from conftest import REPO, decode, ebur128, ffmpeg, median_f0
 
 SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
 ENGINES = ("hibari", "piper", "pyttsx3")
@@ -27,22 +27,6 @@ The harbour wall will be finished before the winter storms arrive, the council s
 
 Work starts in March.
 """
-
-
-def _median_f0(x: np.ndarray, rate: int) -> float:
-    """Median fundamental frequency (Hz) by autocorrelation over voiced 40 ms frames."""
-    frame = int(0.04 * rate)
-    pitches = []
-    for i in range(0, len(x) - frame, frame):
-        f = x[i:i + frame] - x[i:i + frame].mean()
-        if np.sqrt((f ** 2).mean()) < 0.02:
-            continue
-        ac = np.correlate(f, f, "full")[frame - 1:]
-        lo, hi = int(rate / 400), int(rate / 60)
-        lag = lo + int(np.argmax(ac[lo:hi]))
-        if ac[lag] > 0.3 * ac[0]:
-            pitches.append(rate / lag)
-    return float(np.median(pitches))
 
 
 def _speech_seconds(audio: tts.Audio) -> float:
@@ -84,7 +68,7 @@ def test_default_english_voices_are_natural_and_two_different_people():
     assert tts.spec(narrator.engine).natural and tts.spec(quote.engine).natural
     a_n = tts.get_engine(narrator.engine).synthesize(SENTENCE, narrator)
     a_q = tts.get_engine(quote.engine).synthesize(SENTENCE, quote)
-    f_n, f_q = _median_f0(_float(a_n), a_n.rate), _median_f0(_float(a_q), a_q.rate)
+    f_n, f_q = median_f0(_float(a_n), a_n.rate), median_f0(_float(a_q), a_q.rate)
     # A female narrator and a male quote voice: more than five semitones apart, each in its range.
     assert 150 < f_n < 300 and 70 < f_q < 160, (f_n, f_q)
     assert f_n > 1.35 * f_q, (f_n, f_q)

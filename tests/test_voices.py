@@ -9,7 +9,7 @@ import pytest
 
 from audiogen.errors import EngineError
 from audiogen.tts import get_engine
-from conftest import run_cli
+from conftest import median_f0, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -18,20 +18,8 @@ def engine():
 
 
 def _pitch_hz(samples: np.ndarray, rate: int) -> float:
-    """Median fundamental frequency by autocorrelation over voiced 40 ms frames."""
-    x = samples.astype(np.float32) / 32768
-    frame = int(0.04 * rate)
-    pitches = []
-    for i in range(0, len(x) - frame, frame):
-        f = x[i:i + frame] - x[i:i + frame].mean()
-        if np.sqrt((f ** 2).mean()) < 0.02:
-            continue
-        ac = np.correlate(f, f, "full")[frame - 1:]
-        lo, hi = int(rate / 400), int(rate / 70)
-        lag = lo + int(np.argmax(ac[lo:hi]))
-        if ac[lag] > 0.3 * ac[0]:
-            pitches.append(rate / lag)
-    return float(np.median(pitches))
+    """Median fundamental frequency of int16 samples."""
+    return median_f0(samples.astype(np.float32) / 32768, rate, fmin=70.0)
 
 
 def test_default_quote_voice_is_clearly_different(engine):
