@@ -67,7 +67,7 @@ def _render_and_report(source, opts: dict[str, Any], show, settings) -> None:
         pipeline.publish(episode, show)
         feed = show.feed_path
     if opts.get("as_json"):
-        click.echo(json.dumps(pipeline.summary(episode, feed), ensure_ascii=False))
+        click.echo(json.dumps(episode.summary(feed), ensure_ascii=False))
         return
     if not opts.get("quiet"):
         mins, secs = divmod(int(round(episode.duration)), 60)
@@ -124,8 +124,9 @@ def script(article: str, fmt: str, lexicon: Path | None, output: Path | None, la
     from audiogen import pipeline
     from audiogen.fsutil import atomic_write_text
     from audiogen.script import dumps_json, format_text
+    from audiogen.show import resolve_settings
 
-    _, settings = pipeline.resolve_settings(overrides={"lexicon": lexicon})
+    _, settings = resolve_settings(overrides={"lexicon": lexicon})
     s = pipeline.load_source(article, settings=settings, language=language).script
     text = dumps_json(s) if fmt == "json" else format_text(s)
     if output is not None:

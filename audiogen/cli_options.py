@@ -96,7 +96,7 @@ def overrides(opts: dict[str, Any]) -> dict[str, Any]:
 
 def resolve(opts: dict[str, Any]):
     """(show or None, settings) for the render flags in ``opts``."""
-    from audiogen.pipeline import resolve_settings  # the pipeline loads the heavy modules: not for --help
+    from audiogen.show import resolve_settings  # not loaded for --help
 
     return resolve_settings(show=opts.get("show"), config=opts.get("config"), overrides=overrides(opts))
 

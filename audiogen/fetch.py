@@ -16,6 +16,7 @@ import re
 import time
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
@@ -70,6 +71,12 @@ class Fetched:
 def is_url(value: str) -> bool:
     """True for an http(s) URL given where a file could be (``episode URL``, ``batch URL...``)."""
     return isinstance(value, str) and re.match(r"(?i)^https?://[^/\s]", value) is not None
+
+
+def source_key(source: str | Path) -> str:
+    """A stable name for a source: the URL as given, "-", or the file's resolved path."""
+    name = str(source)
+    return name if name == "-" or is_url(name) else str(Path(name).resolve())
 
 
 # ------------------------------------------------------------------ charsets
@@ -337,3 +344,13 @@ def page_format(got: Fetched) -> str:
     if got.content_type == "text/plain":
         return "md" if urlsplit(got.final_url).path.lower().endswith((".md", ".markdown")) else "txt"
     return "html"
+
+
+def fetch_article(url: str, timeout: float | None = None) -> tuple[bytes, str, str]:
+    """(UTF-8 bytes, format, link) of the article page at ``url``: the page's charset decoded,
+    its canonical URL (``<link rel=canonical>``, og:url) as the link, else the URL reached."""
+    got = fetch_page(url, timeout=timeout)
+    text = got.text()
+    fmt = page_format(got)
+    link = (canonical_url(text, got.final_url) if fmt == "html" else None) or got.final_url
+    return text.encode("utf-8"), fmt, link

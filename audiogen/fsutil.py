@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Iterator
 
-from audiogen.errors import OutputError
+from audiogen.errors import AudioError, OutputError
 from audiogen.cleanup import hold_lock, sweep_files
 
 TMP_PREFIX = ".audiogen-tmp-"
@@ -55,6 +55,31 @@ def slugify(text: str, max_len: int = 60, fallback: str = "episode") -> str:
     if not slug or slug in _WINDOWS_RESERVED:
         slug = f"{fallback}-{slug}"[:max_len].strip("-") if slug else fallback
     return slug
+
+
+def asset_path(name: str) -> Path:
+    """Path of a file bundled in audiogen's assets (stingers, bed, cover, sample)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "assets", here.parent / "assets"):  # installed wheel, then source tree
+        if (folder / name).is_file():
+            return folder / name
+    raise AudioError(f"audiogen's bundled {name} is missing; reinstall audiogen (pip install .)")
+
+
+@contextlib.contextmanager
+def fresh_folder(folder: Path) -> Iterator[Path]:
+    """``folder``, removed again if the block fails (or is interrupted) while it is still empty
+    and did not exist before: a first render that fails leaves no empty folder behind."""
+    fresh = not folder.exists()
+    try:
+        yield folder
+    except BaseException:
+        if fresh:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
 
 
 def describe_os_error(exc: OSError, path: Path | str) -> str:

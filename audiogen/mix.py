@@ -24,6 +24,8 @@ from audiogen.cleanup import child_kwargs, raise_if_interrupted
 from audiogen.errors import AudioError, OutputError
 from audiogen.fsutil import describe_os_error
 
+STEREO_OFFSET_DB = 10 * np.log10(2)  # identical channels read 3.01 LU louder than mono
+
 # Half-sample interpolation kernel for 2x upsampling (Kaiser-windowed sinc, 32 taps).
 _TAPS = 16
 _j = np.arange(-_TAPS + 1, _TAPS + 1)

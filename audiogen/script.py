@@ -29,19 +29,24 @@ and its spoken form is not, the form is stale and is made again from the new lin
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Iterable
 
 from audiogen.errors import InputError
+from audiogen.limits import (MAX_CHAPTERS, MAX_PAUSE_SECONDS as MAX_PAUSE, MAX_SCRIPT_BYTES, MAX_TOTAL_PAUSE_SECONDS,
+                             describe_bytes, read_limited)
 from audiogen.text import one_line as clean_line  # values fit on one line
 
 NARRATOR = "narrator"
 QUOTE = "quote"
 ROLES = (NARRATOR, QUOTE)
 FORMAT_VERSION = 1
-from audiogen.limits import MAX_CHAPTERS, MAX_PAUSE_SECONDS as MAX_PAUSE, MAX_TOTAL_PAUSE_SECONDS  # noqa: E402
 HEADER_KEYS = ("title", "author", "date", "language", "link")
 
 
@@ -141,8 +146,6 @@ _SPOKEN_TAG_RE = re.compile(r"\s+#([0-9a-f]{6})$")
 
 def spoken_tag(text: str) -> str:
     """Six hex digits of the written line a spoken form was made from (stale forms are detected)."""
-    import hashlib
-
     return hashlib.sha1(clean_line(text).encode("utf-8")).hexdigest()[:6]
 
 
@@ -373,13 +376,11 @@ def _json_optional(value: Any, what: str) -> str | None:
 
 def valid_date(value: str) -> bool:
     """YYYY-MM-DD, YYYY-MM or YYYY (what ID3 and the feed can use), a real calendar date."""
-    from datetime import date
-
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
     if not m:
         return False
     try:
-        date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+        datetime.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
     except ValueError:
         return False
     return True
@@ -456,3 +457,17 @@ def loads(text: str, source: str = "script") -> Script:
             raise InputError(f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
         return from_json(data, source)
     return parse_text(text, source)
+
+
+def read_script_bytes(source: str) -> bytes:
+    """The bytes of the script file ``source`` ("-" = standard input), refused past the size limit."""
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_SCRIPT_BYTES + 1)
+        if len(data) > MAX_SCRIPT_BYTES:
+            raise InputError(f"the script on standard input is larger than the {describe_bytes(MAX_SCRIPT_BYTES)} "
+                             "limit; split the article into several episodes")
+        return data
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a script file made by 'audiogen script'")
+    return read_limited(path, MAX_SCRIPT_BYTES, "the script", InputError, "split the article into several episodes")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from audiogen.errors import ConfigError
+from audiogen.errors import AudioError, ConfigError
 from audiogen.tts import engine_names
 
 
@@ -99,6 +99,18 @@ def validate(s: RenderSettings) -> RenderSettings:
     if s.author is not None and (not isinstance(s.author, str) or not s.author.strip() or len(s.author) > 200):
         raise ConfigError(f"author must be a name (text of at most 200 characters), got {s.author!r}")
     return s
+
+
+def check_files(settings: RenderSettings) -> None:
+    """Refuse missing stinger or lexicon files before any work starts."""
+    for name in ("intro", "outro", "bed"):
+        path = getattr(settings, name)
+        if path is not None and settings.stingers and not Path(path).is_file():
+            if Path(path).exists():
+                raise AudioError(f"{name} file {path} is not a regular file; give an audio file or use --no-stingers")
+            raise AudioError(f"{name} file not found: {path}; give an audio file or use --no-stingers")
+    if settings.lexicon is not None and not Path(settings.lexicon).exists():  # a device: its size limit says
+        raise ConfigError(f"lexicon file not found: {settings.lexicon}")
 
 
 PATH_KEYS = frozenset({"intro", "outro", "bed", "lexicon"})  # settings that name files

@@ -20,14 +20,16 @@ import re
 import sys
 import textwrap
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
 from audiogen import fsutil, manifest
 from audiogen.errors import ConfigError, InputError
-from audiogen.settings import RenderSettings, from_mapping
+from audiogen.script import Script
+from audiogen.settings import RenderSettings, check_files, from_mapping
 from audiogen.limits import MAX_CONFIG_BYTES, read_limited
 from audiogen.fsutil import slugify
 
@@ -470,6 +472,36 @@ def load_show(show_dir: Path | str) -> Show:
 
 
 # --- creating -------------------------------------------------------------------------
+
+
+def resolve_settings(*, show: Path | str | None = None, config: Path | str | None = None,
+                     overrides: Mapping[str, Any] | None = None) -> tuple[Show | None, RenderSettings]:
+    """(show or None, settings): defaults < the show's or ``config``'s [render] table < ``overrides``."""
+    loaded = load_show(show) if show is not None else None
+    base = loaded.render if loaded is not None else RenderSettings()
+    if config is not None:
+        base = load_render_settings(config)
+    settings = base.merged(overrides or {})
+    check_files(settings)
+    return loaded, settings
+
+
+def fill_missing(script: Script, settings: RenderSettings, show: Show | None = None,
+                 today: str | None = None) -> tuple[Script, dict[str, str]]:
+    """An article without a byline or a date still gets an ID3 artist and date: the show's
+    author (else the config's ``author``) and the day the episode is made. Returns the
+    script and where each filled value came from ("show", "config", "rendered")."""
+    filled: dict[str, str] = {}
+    changes: dict[str, str] = {}
+    if not script.author:
+        if show is not None and show.config.author:
+            changes["author"], filled["author"] = show.config.author, "show"
+        elif settings.author:
+            changes["author"], filled["author"] = settings.author, "config"
+    if not script.date:
+        changes["date"] = today or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        filled["date"] = "rendered"
+    return (replace(script, **changes) if changes else script), filled
 
 
 def _toml_str(value: str) -> str:

@@ -121,3 +121,19 @@ def read_chapters(path: Path | str) -> list[tuple[str, int, int]]:
     tags = ID3(str(path))
     return [(str(f.sub_frames["TIT2"].text[0]) if "TIT2" in f.sub_frames else "", f.start_time, f.end_time)
             for f in tags.values() if f.FrameID == "CHAP"]
+
+
+_ISO639 = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld", "pt": "por", "sv": "swe",
+    "da": "dan", "no": "nor", "nb": "nob", "nn": "nno", "fi": "fin", "pl": "pol", "ru": "rus", "ja": "jpn",
+    "zh": "zho", "ca": "cat", "gl": "glg", "eu": "eus", "cs": "ces", "sk": "slk", "hu": "hun", "ro": "ron",
+    "el": "ell", "tr": "tur", "uk": "ukr", "bg": "bul", "hr": "hrv", "sr": "srp", "sl": "slv", "lt": "lit",
+    "lv": "lav", "et": "est", "is": "isl", "ga": "gle", "cy": "cym", "af": "afr", "ar": "ara", "he": "heb",
+    "hi": "hin", "ko": "kor", "vi": "vie", "id": "ind", "ms": "msa", "th": "tha", "fa": "fas", "lb": "ltz",
+}  # fmt: skip
+
+
+def iso639_2(lang: str) -> str:
+    """The ISO 639-2 code ID3's TLAN and COMM frames want for a BCP 47 language tag ("pt-BR" -> "por")."""
+    code = (lang or "en").split("-")[0].lower()
+    return _ISO639.get(code, code if len(code) == 3 else "und")  # "und": undetermined (ISO 639-2)

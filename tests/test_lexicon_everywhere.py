@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiogen import episode, pipeline
+from audiogen import pipeline, plan
 from audiogen.script import format_text, parse_text
 from audiogen.settings import RenderSettings
 
@@ -35,7 +35,7 @@ class _Voices:
 
 
 def spoken(script, settings) -> list[str]:
-    return episode._plan(script, settings, _Voices())[1]
+    return plan.build(script, settings, _Voices())[1]
 
 
 def test_lexicon_reaches_title_headings_byline_and_body(tmp_path):

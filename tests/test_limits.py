@@ -77,7 +77,7 @@ def test_endless_cover_is_refused_before_any_work(tmp_path):
 def test_huge_cover_pixels_are_refused_before_decoding(tmp_path):
     from PIL import Image
 
-    from audiogen.episode import read_cover
+    from audiogen.cover import read_cover
 
     big = tmp_path / "big.png"
     Image.new("1", (5000, 5000)).save(big)  # a few KB on disk, 25 megapixels decoded
@@ -293,7 +293,7 @@ def test_write_errors_on_output_and_stdout_are_errors(tmp_path):
 
 
 def test_the_cache_cap_holds_during_a_render(tmp_path, monkeypatch):
-    from audiogen import episode, pipeline, synth
+    from audiogen import assemble, episode, pipeline, synth
     from audiogen.settings import RenderSettings
 
     cache = tmp_path / "cache"
@@ -310,7 +310,7 @@ def test_the_cache_cap_holds_during_a_render(tmp_path, monkeypatch):
 
     cap_mb = 1.0
     monkeypatch.setattr(synth, "DEFAULT_CACHE_CAP_MB", cap_mb)
-    monkeypatch.setattr(episode, "PRUNE_EVERY_BYTES", 0, raising=False)  # as 1 GiB does every 64 MB
+    monkeypatch.setattr(assemble, "PRUNE_EVERY_BYTES", 0)  # as 1 GiB does every 64 MB
     monkeypatch.setattr(chunks.ChunkStore, "put", measured_put)
     rng = __import__("random").Random(7)
     words = "harbour ferry captain morning council water boat weather tide pier crew market".split()

@@ -4,7 +4,7 @@ in scripts/bench.py (--one-paragraph)."""
 
 from __future__ import annotations
 
-from audiogen import episode
+from audiogen import plan
 from audiogen.article import parse_article
 from audiogen.script_builder import MAX_SEGMENT_CHARS, build_script, split_long
 from audiogen.script import NARRATOR, Chapter, Script, Segment
@@ -50,6 +50,6 @@ class _Voices:
 def test_engine_calls_stay_sentence_sized_for_a_huge_hand_written_line():
     speech = " ".join(["The ferry left at noon and came back at four in the afternoon."] * 300)
     script = Script("T", (Chapter("T", (Segment(NARRATOR, speech, speech),)),))
-    items, jobs = episode._plan(script, RenderSettings(stingers=False), _Voices())
-    assert max(len(j) for j in jobs) <= episode.MAX_CLIP_CHARS
+    items, jobs = plan.build(script, RenderSettings(stingers=False), _Voices())
+    assert max(len(j) for j in jobs) <= plan.MAX_CLIP_CHARS
     assert " ".join(jobs[1:-1]).split() == speech.split()  # between the intro and the outro
