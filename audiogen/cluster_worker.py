@@ -208,7 +208,8 @@ def _task(plugin_name: str, store: str | None, produce: Any) -> TaskOutput:
             return TaskOutput(RENDERED, got["slug"], stored=tuple(names), store_prefix=prefix, **meta)
     except AudiogenError as exc:
         return failed(str(exc))
-    except Exception as exc:  # a bug: one line, not a retry loop
+    except Exception as exc:  # a bug: one line for the client, the traceback in the worker's log
+        log.exception("internal error rendering %s", getattr(plugin, "name", plugin_name))
         return failed(f"internal error ({type(exc).__name__}: {exc}); please report it")
 
 

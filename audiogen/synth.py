@@ -128,8 +128,9 @@ class ClipCache:
         never a file in ``keep`` (what a render in progress has yet to read); return bytes freed."""
         files = []
         total = 0
-        found = [*(self.root / "clips").glob("*/*.pcm"), *(self.root / "chunks").glob("*/*.mp3"),
-                 *(self.root / "chunks").glob("*/*.json")]
+        # Only the shard folders: the dot folders beside them (``chunks/.work-*``) are renders in progress.
+        found = [f for f in (*(self.root / "clips").glob("*/*.pcm"), *(self.root / "chunks").glob("*/*.mp3"),
+                             *(self.root / "chunks").glob("*/*.json")) if not f.parent.name.startswith(".")]
         now = time.time()
         for f in [*(self.root / "clips").glob("*/.tmp-*"), *(self.root / "chunks").glob("*/.tmp-*")]:
             with contextlib.suppress(OSError):  # half-written by a process that was killed

@@ -84,3 +84,19 @@ def test_prune_removes_clips_before_encoded_chunks(tmp_path: Path):
     cache.prune()
     assert store.get(key) is not None
     assert sum(1 for _ in (tmp_path / "clips").glob("*/*.pcm")) <= 1
+
+
+def test_prune_never_touches_a_render_in_progress(tmp_path: Path):
+    """A render's work folder (``chunks/.work-*``) holds chunks still being encoded: an over-full
+    cache pruned by another render must not delete them, however old they look."""
+    import os
+
+    from audiogen.cleanup import owned_tempdir
+
+    store = chunks.ChunkStore(tmp_path)
+    with owned_tempdir(".work-", dir=store.root) as work:
+        encoding = Path(work, "0.mp3")
+        encoding.write_bytes(bytes(3 * 1024 * 1024))
+        os.utime(encoding, (1, 1))  # the oldest file in the cache
+        assert ClipCache(tmp_path, cap_mb=1).prune() == 0
+        assert encoding.stat().st_size == 3 * 1024 * 1024

@@ -43,12 +43,23 @@ def _dask(*args: str, log: Path, tmp: Path) -> subprocess.Popen:
                                 start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)})
 
 
+_LOGS: list[Path] = []  # the workers' log, shown when a test fails
+
+
+def _workers_log() -> str:
+    try:
+        return "\n--- workers.log (tail) ---\n" + _LOGS[-1].read_text(errors="replace")[-6000:]
+    except (IndexError, OSError):
+        return ""
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Scheduler + two single-threaded worker processes (``dask worker --nworkers 2``) on loopback."""
     from distributed import Client
 
     root = tmp_path_factory.mktemp("dask")
+    _LOGS.append(root / "workers.log")
     sched_file = root / "scheduler.json"
     procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                    "--scheduler-file", str(sched_file), log=root / "scheduler.log", tmp=root / "tmp")]
@@ -180,7 +191,7 @@ def test_worker_killed_mid_task_loses_nothing(cluster, tmp_path: Path) -> None:
         time.sleep(0.05)
     out, err = proc.communicate(timeout=300)
     assert killed is not None, "no render was seen running: " + err
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, err + _workers_log()
     data = json.loads(out)
     assert data["rendered"] == 6 and data["failed"] == 0
     _check_show(show, [t for t, _ in TOPICS[:6]])
