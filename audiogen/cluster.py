@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import queue
 import time
 import uuid
 from dataclasses import replace
@@ -350,9 +351,12 @@ def _in_flight(client: Any) -> int:
 def _stream(client: Any, calls: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
     """Submit ``calls`` (tag, (function, args, key) or None) a few per worker thread at a time;
     yield (tag, finished future), or (tag, None) for a call given as None. On any exit the
-    tasks still pending are cancelled, so an interrupted client leaves nothing running."""
-    from distributed import wait
+    tasks still pending are cancelled, so an interrupted client leaves nothing running.
 
+    Waiting costs nothing: each future puts itself on a queue when it finishes (Dask's done
+    callback), and the client sleeps on that queue; the scheduler is asked about workers only
+    when nothing finished for ``_POLL`` seconds."""
+    finished: queue.SimpleQueue = queue.SimpleQueue()
     pending: dict[Any, Any] = {}
     calls = iter(calls)
 
@@ -367,18 +371,17 @@ def _stream(client: Any, calls: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any
                 yield tag, None
                 continue
             fn, args, key = call
-            pending[client.submit(fn, *args, key=key, pure=False)] = tag
+            fut = client.submit(fn, *args, key=key, pure=False)
+            pending[fut] = tag
+            fut.add_done_callback(finished.put)  # called on Dask's callback thread, whatever the outcome
 
     no_workers_since: float | None = None
     try:
         yield from submit_more()
         while pending:
             try:
-                wait(list(pending), timeout=_POLL, return_when="FIRST_COMPLETED")
-            except Exception:  # a timeout, or cancelled futures (each is collected as a failure)
-                pass
-            done = [f for f in pending if f.status in ("finished", "error", "cancelled")]
-            if not done:
+                fut = finished.get(timeout=_POLL)
+            except queue.Empty:
                 # Renders can take long; a cluster with no workers at all never finishes.
                 if client.nthreads():
                     no_workers_since = None
@@ -388,10 +391,12 @@ def _stream(client: Any, calls: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any
                     raise ClusterError(f"every worker left the cluster (none for {NO_WORKERS_TIMEOUT:.0f} s); "
                                        "start workers and run again: finished episodes are kept")
                 continue
-            for fut in done:
-                tag = pending.pop(fut)
-                yield tag, fut
-                fut.release()
+            tag = pending.pop(fut, _GONE)
+            if tag is _GONE:
+                continue
+            no_workers_since = None
+            yield tag, fut
+            fut.release()
             yield from submit_more()
     finally:
         if pending:  # interrupted: nothing more is installed; the next run renders the rest
@@ -399,6 +404,9 @@ def _stream(client: Any, calls: Iterator[tuple[Any, Any]]) -> Iterator[tuple[Any
                 client.cancel(list(pending), force=True)
             except Exception:
                 pass
+
+
+_GONE = object()
 
 
 def _task_key(kind: str, name: str) -> str:
