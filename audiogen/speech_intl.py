@@ -523,9 +523,116 @@ _HASH_NUM_RE = re.compile(r"#(?=\d)")
 _SYMBOLS = {"+": " plus ", "=": " = ", "×": " x ", "§": " § "}
 
 
+# --------------------------------------------------------------------------- agreement with the noun
+# A number before a noun agrees with it: "21 personas" is "veintiuna personas", "21 días" "veintiún
+# días", "2 pessoas" "duas pessoas", "1 maison" "une maison". num2words gives the bare counting form;
+# the noun's gender comes from its ending, the most reliable cue these languages offer, with the
+# common nouns that break their language's rule listed. Unknown stays masculine (the unmarked form).
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_FEMININE_ENDINGS = {
+    "es": ("a", "as", "ción", "ciones", "sión", "siones", "dad", "dades", "tad", "tades", "tud", "tudes",
+           "umbre", "umbres", "ie", "ies", "itis", "sis"),
+    "pt": ("a", "as", "ção", "ções", "são", "sões", "dade", "dades", "agem", "agens", "ite", "ites", "gem", "gens"),
+    "it": ("a", "ione", "ioni", "tà", "tù", "si", "ite"),
+    "fr": ("tion", "tions", "sion", "sions", "ion", "ions", "té", "tés", "ure", "ures", "ette", "ettes", "ence",
+           "ences", "ance", "ances", "ée", "ées", "elle", "elles", "esse", "esses", "ie", "ies", "ade", "ades",
+           "ise", "ises", "ière", "ières", "ine", "ines", "ode", "odes", "ude", "udes"),
+    "de": ("ung", "heit", "keit", "schaft", "ion", "tät", "ik", "ei", "ie", "enz", "anz", "ur", "in", "e"),
+}
+_FEMININE_WORDS = {
+    "es": _words("mujer mujeres madre madres noche noches gente calle calles clase clases fuente fuentes llave "
+                 "llaves nave naves parte partes muerte muertes suerte torre torres flor flores piel pieles red "
+                 "redes ley leyes vez veces luz luces voz voces cruz cruces paz foto fotos mano manos moto motos "
+                 "imagen imágenes orden razón razones sal tarde tardes carne leche nieve hambre"),
+    "pt": _words("mulher mulheres mãe mães noite noites gente parte partes vez vezes flor flores lei leis rede "
+                 "redes tarde tardes morte mortes fonte fontes classe classes chave chaves nave naves árvore "
+                 "árvores foto fotos tribo tribos cor cores dor dores mão mãos ordem ordens razão razões "
+                 "carne leite neve fome"),
+    "it": _words("madre madri notte notti gente parte parti classe classi chiave chiavi nave navi morte sorte "
+                 "torre torri fonte fonti mente legge leggi carne arte voce voci luce luci pace croce foto mano "
+                 "radio moto auto fine volte"),
+    "fr": _words("personne personnes femme femmes maison maisons fois heure heures minute minutes seconde "
+                 "secondes semaine semaines ville villes voiture voitures famille familles fille filles mère "
+                 "mères sœur sœurs place places page pages ligne lignes langue langues école écoles équipe "
+                 "équipes victoire victoires étape étapes guerre guerres nuit nuits mort morts part parts tonne "
+                 "tonnes église églises chose choses main mains fin loi lois voix croix paix mer mers île îles "
+                 "rue rues route routes porte portes salle salles classe classes chambre chambres table tables "
+                 "lettre lettres photo photos histoire histoires entreprise entreprises course courses"),
+    "de": _words("Frau Nacht Stadt Welt Zeit Hand Wand Maus Kuh Uhr Tür Zahl Wahl Art Fahrt Arbeit Person"),
+}
+_MASCULINE_WORDS = {
+    "es": _words("día días problema problemas programa programas sistema sistemas tema temas mapa mapas idioma "
+                 "idiomas clima planeta planetas poema poemas drama dramas esquema esquemas dilema dilemas "
+                 "síntoma síntomas panorama diploma diplomas fantasma fantasmas cometa cometas sofá sofás papá "
+                 "papás emblema lema aroma aromas enigma enigmas dogma paradigma tranvía tranvías mediodía "
+                 "pijama pijamas guardia policía millones millón"),
+    "pt": _words("dia dias problema problemas programa programas sistema sistemas tema temas mapa mapas idioma "
+                 "idiomas clima planeta planetas poema poemas drama dramas esquema esquemas dilema dilemas "
+                 "sofá sofás telefonema cinema cinemas personagem personagens milhões milhão"),
+    "it": _words("problema problemi programma programmi sistema sistemi tema temi clima cinema pianeta pianeti "
+                 "poeta poeti papa dramma drammi schema schemi diploma panorama"),
+    "fr": _words("million millions milliard milliards billion billions avion avions camion camions lion lions "
+                 "champion champions pion pions bastion été comité comités côté côtés traité traités député "
+                 "députés pâté musée musées lycée lycées trophée trophées génie génies incendie incendies "
+                 "parapluie murmure mercure magazine magazines domaine domaines"),
+    "de": _words("Käse Name Junge Kunde Affe Löwe Hase Gedanke Buchstabe Friede Glaube Wille Auge Ende Erbe "
+                 "Interesse Gebäude Gebirge Getränke Gemüse Euro Cent Dollar Benzin Termin Magazin Pinguin "
+                 "Ruin Urin Vitamin"),
+}
+# Words after a number that are not the counted noun ("1 de cada 3", "1 y 2").
+_NOT_A_NOUN = {
+    "es": _words("de del y o e u a al en por para con que como sin entre hasta desde sobre contra según"),
+    "pt": _words("de do da dos das e ou a o em no na por para com que como sem entre até desde sobre"),
+    "it": _words("di del della dei degli delle e o a al in nel per con che come senza tra fra su da"),
+    "fr": _words("de du des d et ou à au aux en par pour avec que comme sans entre sur dans sous"),
+    "de": _words(""),
+}
+_NEXT_WORD_RE = re.compile(r"[ \u00a0\u202f]+([^\W\d_][\w'’-]*)")
+
+
+def _feminine(noun: str, code: str) -> bool:
+    key = noun if code == "de" else noun.lower()
+    if key in _FEMININE_WORDS[code]:
+        return True
+    if key in _MASCULINE_WORDS[code] or (code in ("es", "pt", "it") and key.endswith(("ista", "istas"))):
+        return False
+    return key.endswith(_FEMININE_ENDINGS[code])
+
+
+def agree(words: str, noun: str, code: str) -> str:
+    """``words`` (num2words' counting form of a whole number) as said before ``noun``."""
+    if code not in _FEMININE_ENDINGS or noun.lower() in _NOT_A_NOUN[code]:
+        return words
+    if code == "de":  # "eins" counts; before a noun (German capitalises nouns) it is an article
+        if words != "eins" or not noun[:1].isupper():
+            return words
+        return "eine" if _feminine(noun, code) else "ein"
+    feminine = _feminine(noun, code)
+    if code == "es":
+        if feminine:
+            return re.sub(r"uno$", "una", re.sub(r"ientos\b", "ientas", words))
+        return "veintiún" if words == "veintiuno" else re.sub(r"\buno$", "un", words)
+    if code == "pt" and feminine:
+        return re.sub(r"entos\b", "entas", re.sub(r"\bdois\b", "duas", re.sub(r"\bum$", "uma", words)))
+    if code == "it" and words == "uno":
+        if feminine:
+            return "una"
+        return "uno" if re.match(r"(?i)(s[^aeiouàèéìòù]|z|gn|ps|x|y|pn)", noun) else "un"
+    if code == "fr" and feminine:
+        return re.sub(r"\bun$", "une", words)
+    return words
+
+
 def _number(c: _Compiled):
     def repl(m: Match[str]) -> str:
         words = _number_words(m.group("num"), c.lang)
+        nxt = _NEXT_WORD_RE.match(m.string, m.end())
+        if nxt and "," not in m.group("num") and not m.group("sign"):
+            words = agree(words, nxt.group(1), c.lang.code)
         sign = f"{c.lang.minus} " if m.group("sign") else ""
         text, start, end = m.string, m.start(), m.end()
         left = " " if start and text[start - 1].isalnum() else ""

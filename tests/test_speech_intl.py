@@ -84,3 +84,21 @@ def test_number_words_come_from_num2words() -> None:
 def test_no_digit_survives_and_never_raises(lang: str, text: str) -> None:
     out = _normalize_rules(text, lang)
     assert not re.search(r"[0-9]", out), (text, out)
+
+
+AGREEMENT = [
+    ("es", "Vinieron 21 personas y 200 mujeres.", "Vinieron veintiuna personas y doscientas mujeres."),
+    ("es", "Durante 21 días, 1 problema y 41 periodistas.", "Durante veintiún días, un problema y cuarenta y un periodistas."),
+    ("es", "Gastó 21 millones y 1 de cada 3 votó.", "Gastó veintiún millones y uno de cada tres votó."),
+    ("pt", "Chegaram 2 pessoas, 21 casas e 2 dias.", "Chegaram duas pessoas, vinte e uma casas e dois dias."),
+    ("it", "Arrivò 1 donna con 1 studente e 1 libro.", "Arrivò una donna con uno studente e un libro."),
+    ("fr", "Il y avait 21 personnes, 1 maison et 21 millions.",
+     "Il y avait vingt et une personnes, une maison et vingt et un millions."),
+    ("de", "Es gab 1 Frau, 1 Kind, 1 Million und Seite 1 von 2.",
+     "Es gab eine Frau, ein Kind, eine Million und Seite eins von zwei."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "spoken"), AGREEMENT)
+def test_numbers_agree_with_the_noun_they_count(lang: str, text: str, spoken: str) -> None:
+    assert normalize(text, None, lang) == spoken
