@@ -175,3 +175,86 @@ def test_no_network_access_at_run_time(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     assert json.loads(proc.stdout)["engines"] == {"narrator": "hibari", "quote": "piper"}
     assert not log.exists(), log.read_text()
+
+
+def test_hibari_reads_names_that_are_not_english_with_their_own_vowels():
+    """Names missing from hibari's lexicon and spelled in open syllables get a newsreader's reading
+    (continental vowels, stress on the last syllable but one); English-looking ones keep the engine's."""
+    from audiogen.tts.names import continental
+
+    assert continental("Okafor") == "Okˈɑfɔɹ" and continental("Okafor’s") == "Okˈɑfɔɹz"
+    assert continental("Nandakumar") == "nɑndɑkˈumɑɹ"
+    assert continental("Takahashi") == "tɑkɑhˈɑʃi"
+    for english in ("Wenham", "Brandt", "Ellery", "Pemberton", "Remington", "Amaker", "Whitmore", "Okafor-Smith",
+                    "WCFR", "banana", "Priya"):
+        assert continental(english) is None, english
+    g2p = tts.get_engine("hibari")._model().g2p
+    assert "kˈɑfɔɹ" in g2p("Marguerite Okafor read for nine hours.")
+    assert "nˈɛnæm" in g2p("Wenham") or "wˈɛnæm" in g2p("Wenham")  # the engine's own reader still serves English
+
+
+def _stall_test_voice(monkeypatch):
+    from audiogen.tts import pyttsx3_engine
+
+    monkeypatch.setattr(pyttsx3_engine, "STALL_BASE_S", 0.5)
+    monkeypatch.setattr(pyttsx3_engine, "STALL_PER_CHAR_S", 0.0)
+    engine = tts.get_engine("pyttsx3")
+    return engine, engine.resolve(None)
+
+
+def test_pyttsx3_stall_becomes_an_error_and_the_engine_recovers(monkeypatch):
+    """eSpeak that never reports the end of an utterance must not hang a render (pyttsx3's loop
+    would spin forever): the watchdog ends runAndWait, the stall is an EngineError, the next
+    utterance works."""
+    import time
+
+    engine, voice = _stall_test_voice(monkeypatch)
+    driver = engine._engine.proxy._driver
+    monkeypatch.setattr(driver, "endLoop", lambda: None)  # the end of the loop never comes
+    t0 = time.monotonic()
+    with pytest.raises(tts.EngineError, match="stalled"):
+        engine.synthesize(SENTENCE, voice)
+    assert time.monotonic() - t0 < 20
+    monkeypatch.undo()
+    assert _speech_seconds(engine.synthesize(SENTENCE, voice)) > 2.5
+
+
+def test_pyttsx3_failing_callback_is_an_error_at_once(monkeypatch, capfd):
+    """eSpeak's callback failing to write its WAV (ctypes only prints such errors) is this
+    utterance's error, raised at once, with nothing printed."""
+    import time
+    import pyttsx3.drivers.espeak as driver_module
+
+    engine, voice = _stall_test_voice(monkeypatch)
+    monkeypatch.setattr(driver_module.wave, "open", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    t0 = time.monotonic()
+    with pytest.raises(tts.EngineError, match="disk full"):
+        engine.synthesize(SENTENCE, voice)
+    assert time.monotonic() - t0 < 20
+    monkeypatch.undo()
+    assert _speech_seconds(engine.synthesize(SENTENCE, voice)) > 2.5
+    assert "Traceback" not in capfd.readouterr().err
+
+
+STALL_SITECUSTOMIZE = textwrap.dedent('''
+    from audiogen.tts import espeak, pyttsx3_engine as _engine
+    espeak.ensure_espeak()
+    import pyttsx3.drivers.espeak as _driver
+    _engine.STALL_BASE_S, _engine.STALL_PER_CHAR_S = 1.0, 0.0
+    _driver.EspeakDriver.endLoop = lambda self: None  # pyttsx3's loop never ends
+''')
+
+
+def test_cli_reports_an_espeak_stall_in_one_line(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(STALL_SITECUSTOMIZE)
+    article = tmp_path / "harbour.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "AUDIOGEN_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(article), "-o", str(tmp_path / "o"),
+                           "--engine", "pyttsx3", "-q"], env=env, capture_output=True, timeout=240)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode != 0 and err.startswith("Error:") and "stalled" in err, err
+    assert len(err.splitlines()) == 1, err

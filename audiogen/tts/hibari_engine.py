@@ -11,7 +11,9 @@ hibari's sharp edges, all handled here:
   ``speed_for()`` inverts a measured table;
 - it speaks 24 kHz float32: we resample to the clips' 22.05 kHz with a polyphase filter
   (147/160), not by interpolation, so nothing aliases;
-- it has no pitch control: ``--pitch`` changes the playback rate with the tempo compensated.
+- it has no pitch control: ``--pitch`` changes the playback rate with the tempo compensated;
+- its out-of-vocabulary reader mimics eSpeak's English rules, which mangle names from
+  languages spelled in open syllables (Okafor): ``names.NameReader`` reads those first.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from audiogen.errors import EngineError
 from audiogen.tts import Audio, Voice, VoiceInfo, register
+from audiogen.tts.names import NameReader
 
 VOICE = "heart"
 RATE = 22050
@@ -36,6 +39,7 @@ _WPM = (97.9, 102.9, 119.3, 122.6, 137.3, 140.9, 156.7, 176.4, 188.3, 191.4, 194
 # --rate 175 (audiogen's default) is the pace of the other natural voice (Piper's joe at
 # length_scale 1.0, ~200 wpm over speech time), so narrator and quotes keep one pace.
 NATURAL_WPM = 200.0
+READING = "names1"  # audiogen's changes to hibari's reading (names.py): part of the cache key
 QUOTE_PITCH = 36  # about 1.1 semitones lower
 BASE_RATE = 175
 
@@ -76,7 +80,7 @@ class HibariEngine:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return f"hibari-tts-{version('hibari-tts')}"
+            return f"hibari-tts-{version('hibari-tts')}+{READING}"
         except PackageNotFoundError:
             return "hibari-unknown"
 
@@ -111,10 +115,14 @@ class HibariEngine:
         with self._load_lock:
             if self._tts is None:
                 from hibari import Hibari
+                from hibari.g2p import G2P
+                from hibari.g2p.oov import OOV
 
                 try:
+                    # Names its lexicon lacks: read non-English ones as a newsreader would (names.py).
+                    g2p = G2P(oov=NameReader(OOV()))
                     # One onnxruntime thread: audiogen runs one engine worker per core.
-                    self._tts = Hibari(voice=VOICE, model=self._model_path, threads=1)
+                    self._tts = Hibari(voice=VOICE, model=self._model_path, threads=1, g2p=g2p)
                 except Exception as exc:
                     raise EngineError(f"could not load the hibari voice model: {exc}") from None
             return self._tts

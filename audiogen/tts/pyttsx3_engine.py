@@ -12,7 +12,9 @@ pyttsx3's sharp edges, all handled here and nowhere else:
 - errors in queued commands are swallowed (sent to an "error" callback): we collect
   them and raise, and we check the voice really took;
 - the espeak driver prints ``Audio saved to …`` on stdout: we silence it;
-- unknown voice variants fall back silently: we validate names ourselves.
+- unknown voice variants fall back silently: we validate names ourselves;
+- ``runAndWait`` has no timeout and spins forever when eSpeak's callback fails: a watchdog
+  proportional to the text's length ends it and raises EngineError.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import io
 import os
 import re
+import sys
 import threading
 import time
 import wave
@@ -47,6 +50,10 @@ CAST_VOICES = (
 )
 # eSpeak variants that sound unlike the narrator (the plain voice) and the quote voice (+f3).
 CAST_VARIANTS = ("m3", "f4", "m1", "f2", "m2", "f1", "m4")
+
+
+STALL_BASE_S = 10.0  # watchdog of one utterance: base plus a time per character of text
+STALL_PER_CHAR_S = 0.02
 
 
 class Pyttsx3Engine:
@@ -210,14 +217,16 @@ class Pyttsx3Engine:
             target.unlink()
         self._errors.clear()
         self._finished.clear()
-        timeout = 5.0 + len(text) / 200
+        # eSpeak speaks ~15 characters a second of audio at 50x real time or more when idle:
+        # this allows for a machine hundreds of times slower than that before calling it a stall.
+        timeout = STALL_BASE_S + STALL_PER_CHAR_S * len(text)
         # The callback prints after runAndWait returns: keep stdout redirected until it is done.
         with contextlib.redirect_stdout(io.StringIO()):
             self._engine.save_to_file(self._embedded(text, voice), str(target))
-            self._engine.runAndWait()
+            self._run_and_wait(timeout)
             if not self._errors:
                 if not self._finished.wait(timeout):
-                    raise EngineError("eSpeak NG did not finish speaking (timed out)")
+                    raise EngineError(f"eSpeak NG stalled: it did not finish speaking in {timeout:.0f} s")
                 deadline = time.monotonic() + 2.0
                 while self._engine.isBusy() and time.monotonic() < deadline:
                     time.sleep(0.0005)
@@ -230,6 +239,56 @@ class Pyttsx3Engine:
         got_voice = (self._engine.getProperty("voice") or "").lower()
         took = got_voice == voice.id.lower()
         return samples, rate, took
+
+    def _run_and_wait(self, timeout: float) -> None:
+        """pyttsx3's ``runAndWait`` with a watchdog.
+
+        The espeak driver spins until eSpeak's callback reports the end of the utterance; a
+        callback that fails (its WAV file cannot be written) or an eSpeak that stalls never
+        reports it, and ``runAndWait`` would never return. After ``timeout`` seconds the
+        watchdog cancels eSpeak and ends the driver's loop, and the stall is an EngineError.
+        """
+        proxy = self._engine.proxy
+        driver = proxy._driver
+        stalled = threading.Event()
+
+        def stop(cancel: bool = True) -> None:
+            stalled.set()
+            if cancel:  # not from inside eSpeak's own callback: Cancel() would wait for it forever
+                with contextlib.suppress(Exception):
+                    from pyttsx3.drivers import _espeak
+
+                    _espeak.Cancel()
+            driver._speaking = False
+            driver._looping = False
+
+        def unraisable(info) -> None:
+            # An exception in eSpeak's callback is "ignored" by ctypes: it is this utterance's error.
+            if getattr(info.object, "__self__", None) is driver:
+                self._errors.append(info.exc_value or RuntimeError("eSpeak's callback failed"))
+                stop(cancel=False)
+            else:
+                previous(info)
+
+        watchdog = threading.Timer(timeout, stop)
+        watchdog.daemon = True
+        previous, sys.unraisablehook = sys.unraisablehook, unraisable
+        watchdog.start()
+        try:
+            self._engine.runAndWait()
+        finally:
+            watchdog.cancel()
+            sys.unraisablehook = previous
+        if stalled.is_set():
+            # Leave pyttsx3 as a fresh runAndWait expects it: no queued command, an idle driver.
+            proxy._queue.clear()
+            driver._data_buffer = b""
+            proxy.setBusy(False)
+            self._current = None
+            if self._errors:
+                return  # the caller reports the callback's error
+            raise EngineError(f"eSpeak NG stalled: no audio after {timeout:.0f} s "
+                              f"(is the temp folder {self._tmpdir} writable?)")
 
 
 def _read_complete_wav(path: Path, timeout: float) -> tuple[np.ndarray, int]:
