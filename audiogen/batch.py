@@ -4,7 +4,8 @@ An article is skipped when its episode is already on disk for the same article
 bytes and the same render settings: the manifest names the source's sha256, and a
 small ``<slug>.batch.json`` beside it records the settings fingerprint and the
 article path. Lookups go by (sha256, fingerprint), so an unchanged article is
-skipped without even being parsed.
+skipped without even being parsed; a URL's bytes are known once the page is fetched,
+so an unchanged page is skipped after its fetch, before any synthesis.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -68,6 +69,8 @@ class Job:
     album: str | None
     cover: Path | None
     claims: Path  # this run's slug claims (one empty file per slug)
+    # A URL's finished episodes by source sha256: known once the page is fetched, then skipped.
+    done: dict[str, ArticleResult] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ fingerprints and records
@@ -165,7 +168,7 @@ def done_index(out_dir: Path | None, show_dir: Path | None) -> dict[tuple[str, s
             mp3 = folder / m.mp3
             if not sha or m.source_sha256 != sha or not mp3.is_file():
                 continue
-            index[(sha, fp)] = ArticleResult("", SKIPPED, slug=slug, mp3=str(mp3), manifest=str(manifest_file),
+            index[(sha, fp)] = ArticleResult(str(rec.get("article") or ""), SKIPPED, slug=slug, mp3=str(mp3), manifest=str(manifest_file),
                                              duration=m.duration)
     return index
 
@@ -213,6 +216,10 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
     if job.article == "-":
         raise InputError("batch reads article files; use 'audiogen episode -' to read stdin")
     source = pipeline.load_source(job.article, settings=job.settings)
+    done = job.done.get(source.sha256 or "")
+    if done is not None:  # the page has not changed since its episode was made
+        _claim(job.claims, done.slug or "")
+        return replace(done, article=job.article, seconds=round(time.perf_counter() - t0, 2))
     slug, folder = choose_slug(slugify(source.script.title), job)
     show = load_show(job.show_dir) if job.show_dir is not None else None
     episode = pipeline.render(source, job.settings, folder, show=show, slug=slug, cover=job.cover, album=job.album)
@@ -294,6 +301,10 @@ def run_batch(
         if on_result:
             on_result(result)
 
+    by_url: dict[str, dict[str, ArticleResult]] = {}
+    for (sha, fp), done in index.items():
+        if fp == fingerprint and pipeline.is_url(done.article):
+            by_url.setdefault(done.article, {})[sha] = done
     with owned_tempdir("audiogen-batch-") as claims:
         for i, article in enumerate(articles):
             sha = _sha256(article) if article != "-" else None
@@ -303,7 +314,8 @@ def run_batch(
                 _claim(Path(claims), done.slug or "")
                 finish(i, replace(done, article=article))
                 continue
-            todo.append((i, Job(article, sha, settings, fingerprint, out_dir, show_dir, album, cover, Path(claims))))
+            todo.append((i, Job(article, sha, settings, fingerprint, out_dir, show_dir, album, cover, Path(claims),
+                                done=by_url.get(pipeline.source_key(article), {}))))
         if jobs <= 1 or len(todo) <= 1:
             for i, job in todo:
                 finish(i, render_article(job))
