@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,10 @@ def _cache_dir(tmp_path_factory):
     here = str(Path(__file__).resolve().parent)
     mp.setenv("PYTHONPATH", os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p))
     mp.setenv("AUDIOGEN_ENGINE_MODULES", "fake_engine")
+    # The CLI's subprocesses compile audiogen once per run, not once per process (an editable
+    # install has no .pyc files when PYTHONDONTWRITEBYTECODE is set); nothing lands in the tree.
+    mp.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    mp.setenv("PYTHONPYCACHEPREFIX", str(tmp_path_factory.mktemp("pycache")))
     yield
     mp.undo()
 
@@ -88,9 +93,39 @@ def ebur128(path: Path) -> dict[str, float]:
 
 
 def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the real CLI in a subprocess, as a user would."""
+    """Run the real CLI in a subprocess, as a user would: for what only a process shows (signals,
+    its exit status, its environment, its standard streams)."""
     return subprocess.run([sys.executable, "-m", "audiogen", *args], capture_output=True, input=input,
                           cwd=cwd, timeout=300)
+
+
+def invoke(*args: str, input: bytes | None = None, cwd: Path | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI's entry point (``audiogen.cli.main``: parsing, ``Error:`` lines, exit codes) in
+    this process, with stdin/stdout/stderr captured as bytes; same result as ``run_cli`` without
+    a Python start-up. For tests of what the CLI does, not of the process it runs in. ``env``
+    overrides environment variables for the call."""
+    from click.testing import CliRunner
+
+    from audiogen.cli import main
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    here = os.getcwd()
+    with CliRunner().isolation(input=input, env=env) as (out, err, _):
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            os.chdir(here)
+            for s, h in handlers.items():  # main() installs its own: give pytest back Ctrl-C
+                signal.signal(s, h)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return subprocess.CompletedProcess(["audiogen", *args], code, out.getvalue(), err.getvalue())
 
 
 SHORT_ARTICLE = """# The Ferry at Dawn

@@ -14,13 +14,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import FAKE, SHORT_ARTICLE, decode, run_cli
+from conftest import FAKE, SHORT_ARTICLE, decode, invoke
 
 TMP_PREFIX = ".audiogen-tmp-"
 
@@ -45,12 +44,12 @@ def _error(proc: subprocess.CompletedProcess, code: int | None = None) -> str:
 @pytest.fixture(scope="module")
 def base_show(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("files") / "show"
-    proc = run_cli("init", str(root), "--title", "Files Desk", "--author", "Ada Pell",
+    proc = invoke("init", str(root), "--title", "Files Desk", "--author", "Ada Pell",
                    "--base-url", "https://pod.example.org/files")
     assert proc.returncode == 0, proc.stderr.decode()
     art = root.parent / "ferry.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "-q")
+    proc = invoke("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     return root
 
@@ -92,7 +91,7 @@ def _set_render(show: Path, line: str) -> int:
 def test_bad_render_setting_in_the_show_fails_cleanly(show: Path, article: Path, setting, code, words) -> None:
     before = _snapshot(show)
     line = _set_render(show, setting)
-    msg = _error(run_cli("episode", *FAKE, str(article), "--show", str(show), "-q"), code)
+    msg = _error(invoke("episode", *FAKE, str(article), "--show", str(show), "-q"), code)
     assert words in msg
     if code == 4 and "rate" in words:
         assert f"line {line}" in msg
@@ -108,16 +107,16 @@ def test_bad_render_setting_in_the_show_fails_cleanly(show: Path, article: Path,
 def test_podcast_toml_syntax_error_names_the_line(show: Path, article: Path, broken: str, line: int) -> None:
     cfg = show / "podcast.toml"
     cfg.write_text("# edited by hand\n" + broken + cfg.read_text(encoding="utf-8"), encoding="utf-8")
-    msg = _error(run_cli("episode", *FAKE, str(article), "--show", str(show), "-q"), 4)
+    msg = _error(invoke("episode", *FAKE, str(article), "--show", str(show), "-q"), 4)
     assert "podcast.toml" in msg and f"line {line}" in msg
-    msg = _error(run_cli("feed", str(show)), 4)
+    msg = _error(invoke("feed", str(show)), 4)
     assert f"line {line}" in msg
 
 
 def test_podcast_toml_that_is_not_utf8(show: Path) -> None:
     cfg = show / "podcast.toml"
     cfg.write_bytes(cfg.read_bytes().replace(b"Files Desk", b"Files D\xe9sk"))
-    assert "UTF-8" in _error(run_cli("feed", str(show)), 4)
+    assert "UTF-8" in _error(invoke("feed", str(show)), 4)
 
 
 # ------------------------------------------------------------------ cover
@@ -127,7 +126,7 @@ def test_cover_that_is_not_an_image(tmp_path: Path, article: Path) -> None:
     fake = tmp_path / "cover.png"
     fake.write_text("not a picture at all")
     out = tmp_path / "out"
-    msg = _error(run_cli("episode", *FAKE, str(article), "-o", str(out), "--no-stingers", "--cover", str(fake)), 6)
+    msg = _error(invoke("episode", *FAKE, str(article), "-o", str(out), "--no-stingers", "--cover", str(fake)), 6)
     assert "cover" in msg
     assert not out.exists() or not list(out.iterdir())
 
@@ -136,7 +135,7 @@ def test_cover_with_image_magic_but_damaged_is_refused(tmp_path: Path, article: 
     fake = tmp_path / "cover.jpg"
     fake.write_bytes(b"\xff\xd8\xff\xe0" + b"garbage, not a JPEG" * 20)
     out = tmp_path / "out"
-    msg = _error(run_cli("episode", *FAKE, str(article), "-o", str(out), "--no-stingers", "--cover", str(fake)), 6)
+    msg = _error(invoke("episode", *FAKE, str(article), "-o", str(out), "--no-stingers", "--cover", str(fake)), 6)
     assert "cover" in msg
 
 
@@ -171,9 +170,9 @@ def test_read_only_output_folder(tmp_path: Path, article: Path, mounts) -> None:
     src = tmp_path / "src"
     src.mkdir()
     ro = _read_only(src, tmp_path / "ro", mounts)
-    msg = _error(run_cli("episode", *FAKE, str(article), "-o", str(ro), "--no-stingers", "-q"), 7)
+    msg = _error(invoke("episode", *FAKE, str(article), "-o", str(ro), "--no-stingers", "-q"), 7)
     assert "read-only" in msg and "-o" in msg
-    msg = _error(run_cli("episode", *FAKE, str(article), "-o", str(ro / "sub"), "--no-stingers", "-q"), 7)
+    msg = _error(invoke("episode", *FAKE, str(article), "-o", str(ro / "sub"), "--no-stingers", "-q"), 7)
     assert "read-only" in msg
     assert list(src.iterdir()) == []
 
@@ -181,7 +180,7 @@ def test_read_only_output_folder(tmp_path: Path, article: Path, mounts) -> None:
 def test_read_only_show_keeps_feed(show: Path, article: Path, tmp_path: Path, mounts) -> None:
     before = _snapshot(show)
     ro = _read_only(show, tmp_path / "roshow", mounts)
-    msg = _error(run_cli("episode", *FAKE, str(article), "--show", str(ro), "--no-stingers", "-q"), 7)
+    msg = _error(invoke("episode", *FAKE, str(article), "--show", str(ro), "--no-stingers", "-q"), 7)
     assert "read-only" in msg
     assert _snapshot(show) == before
 
@@ -191,7 +190,7 @@ def test_disk_full_while_encoding(tmp_path: Path, article: Path, mounts) -> None
     full.mkdir()
     _mount(["-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)])
     mounts.append(full)
-    msg = _error(run_cli("episode", *FAKE, str(article), "-o", str(full), "--no-stingers", "-q"), 7)
+    msg = _error(invoke("episode", *FAKE, str(article), "-o", str(full), "--no-stingers", "-q"), 7)
     assert list(full.iterdir()) == []  # the partial MP3 was removed
     assert "no space left" in msg.lower() and "free some space" in msg
 
@@ -260,7 +259,7 @@ def _private_cache(tmp_path: Path) -> dict[str, str]:
 
 
 def _render(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audiogen", *args], capture_output=True, env=env, timeout=300)
+    return invoke(*args, env=env)
 
 
 def test_corrupt_and_truncated_cache_entries_are_made_again(tmp_path: Path, article: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAKE, run_cli
+from conftest import FAKE, invoke
 
 BODY = ("The café “La Mer” opens its doors — finally — next week, and the harbour crowd is already "
         "queueing along the pier.")
@@ -44,7 +44,7 @@ def _spoken_lines(script: str) -> list[str]:
 def test_encodings_and_line_endings_end_to_end(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
-    text = _script_text(run_cli("script", str(path)))
+    text = _script_text(invoke("script", str(path)))
     assert "title: Café Opening Soon" in text
     assert " ".join(_spoken_lines(text)) == BODY
     assert "\r" not in text
@@ -53,7 +53,7 @@ def test_encodings_and_line_endings_end_to_end(tmp_path: Path, name: str, data: 
 def test_invalid_utf8_is_read_with_replacements(tmp_path: Path) -> None:
     path = tmp_path / "broken.txt"
     path.write_bytes(b"Harbour Notes\n\nThe pier \xc3 reopens \xff\xfe today after \x81 repairs to the deck.\n")
-    text = _script_text(run_cli("script", str(path)))
+    text = _script_text(invoke("script", str(path)))
     words = " ".join(_spoken_lines(text)).split()
     assert [w for w in words if w.isascii()] == "The pier reopens today after repairs to the deck.".split()
 
@@ -82,7 +82,7 @@ HOSTILE_HTML = f"""<!doctype html><html><head><title>Safe Title Here</title>
 def test_html_with_scripts_styles_frames_svg_and_handlers(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text(HOSTILE_HTML, encoding="utf-8")
-    text = _script_text(run_cli("script", str(path)))
+    text = _script_text(invoke("script", str(path)))
     assert "LEAK" not in text and "alert" not in text and "javascript" not in text.lower()
     assert _spoken_lines(text) == [PARA_1, PARA_2, PARA_3, PARA_4, PARA_5]
 
@@ -94,7 +94,7 @@ def test_unclosed_raw_text_elements_do_not_turn_markup_into_text(tmp_path: Path)
         path = tmp_path / f"{tag}.html"
         path.write_text(f'<title>Harbour News</title><p>{PARA_1}<p>{PARA_2}<{tag}>RAW_LEAK<p onclick="alert(1)">'
                         f"{PARA_3}", encoding="utf-8")
-        text = _script_text(run_cli("script", str(path)))
+        text = _script_text(invoke("script", str(path)))
         assert "LEAK" not in text and "alert" not in text and "<p" not in text, (tag, text)
         assert _spoken_lines(text)[:2] == [PARA_1, PARA_2], tag
 
@@ -102,13 +102,13 @@ def test_unclosed_raw_text_elements_do_not_turn_markup_into_text(tmp_path: Path)
 def test_html_without_body(tmp_path: Path) -> None:
     empty = tmp_path / "head-only.html"
     empty.write_text("<html><head><title>Only A Title</title></head></html>")
-    proc = run_cli("script", str(empty))
+    proc = invoke("script", str(empty))
     err = proc.stderr.decode()
     assert proc.returncode == 3 and err.startswith("Error: ") and len(err.strip().splitlines()) == 1, err
     bare = tmp_path / "no-body-tag.html"
     paras = [PARA_1, PARA_2, PARA_3, PARA_4, PARA_5]
     bare.write_text("<title>Harbour News Today</title>" + "".join(f"<p>{p}</p>" for p in paras))
-    text = _script_text(run_cli("script", str(bare)))
+    text = _script_text(invoke("script", str(bare)))
     assert "title: Harbour News Today" in text and _spoken_lines(text) == paras
 
 
@@ -127,7 +127,7 @@ The crew laughed. ”Backwards quotes“ are ‘odd’ and ‚low‘ and »guill
 def test_unbalanced_and_unclosed_quotes_lose_no_words(tmp_path: Path) -> None:
     path = tmp_path / "quotes.txt"
     path.write_text(UNBALANCED, encoding="utf-8")
-    text = _script_text(run_cli("script", str(path)))
+    text = _script_text(invoke("script", str(path)))
 
     def words(s: str) -> list[str]:
         return re.findall(r"[A-Za-z]+", s)
@@ -147,7 +147,7 @@ def test_ten_thousand_quotes(tmp_path: Path) -> None:
     path = tmp_path / "many.txt"
     path.write_text("".join(parts), encoding="utf-8")
     t0 = time.monotonic()
-    text = _script_text(run_cli("script", str(path), "--format", "json"))
+    text = _script_text(invoke("script", str(path), "--format", "json"))
     assert time.monotonic() - t0 < 60
     segs = [s for ch in json.loads(text)["chapters"] for s in ch["segments"]]
     quotes = [s for s in segs if s["role"] == "quote"]
@@ -167,7 +167,7 @@ def intl_episode(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("intl")
     path = tmp / "intl.txt"
     path.write_text(INTL, encoding="utf-8")
-    proc = run_cli("episode", *FAKE, str(path), "-o", str(tmp / "out"), "--no-stingers", "--json")
+    proc = invoke("episode", *FAKE, str(path), "-o", str(tmp / "out"), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     return json.loads(proc.stdout)
 
@@ -199,7 +199,7 @@ def test_bidi_override_characters_are_removed(tmp_path: Path) -> None:
     path = tmp_path / "bidi.txt"
     path.write_text("Harbour \u202eNotes\u202c Today\n\nThe pier \u2066reopens\u2069 today after the "
                     "repairs to the deck are done.\n", encoding="utf-8")
-    text = _script_text(run_cli("script", str(path)))
+    text = _script_text(invoke("script", str(path)))
     assert not re.search("[\u202a-\u202e\u2066-\u2069]", text)
     assert "title: Harbour Notes Today" in text
 
@@ -221,7 +221,7 @@ def test_fifty_megabyte_article_is_refused_quickly(tmp_path: Path) -> None:
         article.load_article(path)
     assert time.monotonic() - t0 < 2
     assert "split" in str(info.value) or "limit" in str(info.value)
-    proc = run_cli("script", str(path))
+    proc = invoke("script", str(path))
     assert proc.returncode == 3 and proc.stderr.decode().startswith("Error: ")
 
 
@@ -231,7 +231,7 @@ def test_unicode_normalization_is_stable(tmp_path: Path) -> None:
     nfd = tmp_path / "nfd.txt"
     nfc.write_text("Café Opening Soon\n\n" + BODY + "\n", encoding="utf-8")
     nfd.write_text(unicodedata.normalize("NFD", "Café Opening Soon\n\n" + BODY + "\n"), encoding="utf-8")
-    assert _script_text(run_cli("script", str(nfc))) == _script_text(run_cli("script", str(nfd)))
+    assert _script_text(invoke("script", str(nfc))) == _script_text(invoke("script", str(nfd)))
 
 
 def test_terminal_escape_sequences_are_removed_whole(tmp_path: Path) -> None:
@@ -239,6 +239,6 @@ def test_terminal_escape_sequences_are_removed_whole(tmp_path: Path) -> None:
     path = tmp_path / "console.md"
     path.write_text("# Console Notes\n\nThe build printed \x1b[1;31mfailed\x1b[0m twice, then "
                     "\x1b]0;window title\x07passed at last.\n", encoding="utf-8")
-    text = _script_text(run_cli("script", str(path)))
+    text = _script_text(invoke("script", str(path)))
     assert _spoken_lines(text) == ["The build printed failed twice, then passed at last."]
     assert "[" not in text.split("## Console Notes", 1)[1]
