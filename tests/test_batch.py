@@ -4,9 +4,7 @@ edited ones re-rendered, the show feed rebuilt once with every good episode."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import feedparser
@@ -17,7 +15,7 @@ from audiogen.batch import settings_fingerprint, workers_per_render
 from audiogen.cli import cli
 from audiogen.settings import RenderSettings
 
-from conftest import FAKE, decode
+from conftest import FAKE, decode, invoke
 
 
 ARTICLES = {
@@ -28,8 +26,8 @@ ARTICLES = {
 
 
 def _batch(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audiogen", "batch", *FAKE, *args], cwd=cwd, capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=300)
+    proc = invoke("batch", *FAKE, *args, cwd=cwd)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
 def _statuses(proc: subprocess.CompletedProcess) -> dict[str, str]:

@@ -165,10 +165,10 @@ ARTICLE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 
 
 def test_script_from_url_names_the_canonical_link(server):
-    from conftest import run_cli
+    from conftest import invoke
 
     url = server.add("/story", ARTICLE_PAGE)
-    proc = run_cli("script", url)
+    proc = invoke("script", url)
     assert proc.returncode == 0, proc.stderr.decode()
     text = proc.stdout.decode()
     assert "title: The Lantern Keeper\n" in text
@@ -181,13 +181,13 @@ def test_episode_from_url_into_a_show_links_the_article(server, tmp_path):
 
     import feedparser
 
-    from conftest import run_cli
+    from conftest import invoke
 
     root = tmp_path / "show"
-    assert run_cli("init", str(root), "--title", "T", "--author", "A", "--base-url", "https://pod.example.org/t").returncode == 0
+    assert invoke("init", str(root), "--title", "T", "--author", "A", "--base-url", "https://pod.example.org/t").returncode == 0
     url = server.redirect("/short", "/story-2")
     server.add("/story-2", ARTICLE_PAGE)
-    proc = run_cli("episode", url, "--show", str(root), "--no-stingers", "--engine", "fake", "--json")
+    proc = invoke("episode", url, "--show", str(root), "--no-stingers", "--engine", "fake", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     assert data["link"] == "https://gazette.example.org/2024/lantern-keeper" and data["source"] == url
@@ -201,11 +201,11 @@ def test_episode_from_url_into_a_show_links_the_article(server, tmp_path):
     ("/doc.pdf", {"body": b"%PDF-1.4", "content_type": "application/pdf"}, "not an HTML page (it is application/pdf)"),
 ])
 def test_episode_from_a_failing_url_writes_nothing(server, tmp_path, path, kw, cause):
-    from conftest import run_cli
+    from conftest import invoke
 
     url = server.add(path, **kw) if kw else server.url(path)
     out = tmp_path / "out"
-    proc = run_cli("episode", url, "-o", str(out))
+    proc = invoke("episode", url, "-o", str(out))
     err = proc.stderr.decode()
     assert proc.returncode == 3 and proc.stdout == b""
     assert err == f"Error: cannot {'fetch' if kw is None else 'use'} {url}: {cause}\n"
@@ -215,11 +215,11 @@ def test_episode_from_a_failing_url_writes_nothing(server, tmp_path, path, kw, c
 def test_batch_mixes_urls_and_reports_the_failing_one(server, tmp_path):
     import json
 
-    from conftest import run_cli
+    from conftest import invoke
 
     good = server.add("/batch-story", ARTICLE_PAGE)
     bad = server.url("/batch-missing")
-    proc = run_cli("batch", good, bad, "-o", str(tmp_path / "out"), "--no-stingers", "--engine", "fake", "--json")
+    proc = invoke("batch", good, bad, "-o", str(tmp_path / "out"), "--no-stingers", "--engine", "fake", "--json")
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert [a["status"] for a in data["articles"]] == ["rendered", "failed"]

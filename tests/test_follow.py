@@ -18,7 +18,7 @@ import pytest
 from audiogen import follow
 from audiogen.settings import RenderSettings
 from audiogen.show import init_show, public_files
-from conftest import FAKE, run_cli
+from conftest import FAKE, invoke
 from loopback import Loopback
 
 WORDS = ("harbor", "ferry", "morning", "captain", "island", "lantern", "rope", "gull", "tide", "pier")
@@ -69,7 +69,7 @@ def server():
 
 
 def _follow(feed_url: str, root: Path, *extra: str):
-    proc = run_cli("follow", feed_url, "--show", str(root), "--no-stingers", *FAKE, *extra)
+    proc = invoke("follow", feed_url, "--show", str(root), "--no-stingers", *FAKE, *extra)
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import FAKE, run_cli
+from conftest import FAKE, invoke
 
 SPECIALS = '<b>&"\'</b> ]]>'
 TITLE = "../../etc/passwd CON a/b\\c " + SPECIALS + " \x01\x07bell " + "Long" * 250  # > 1,000 characters
@@ -29,7 +29,7 @@ def _script(title: str, author: str | None = None, body: str = "The harbour open
 @pytest.fixture(scope="module")
 def show(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("meta") / "show"
-    proc = run_cli("init", str(root), "--title", f"Show {SPECIALS}", "--author", f"Desk {SPECIALS}",
+    proc = invoke("init", str(root), "--title", f"Show {SPECIALS}", "--author", f"Desk {SPECIALS}",
                    "--base-url", "https://pod.example.org/meta")
     assert proc.returncode == 0, proc.stderr.decode()
     return root
@@ -38,7 +38,7 @@ def show(tmp_path_factory) -> Path:
 def _render(show: Path, name: str, text: str) -> dict:
     path = show.parent / name
     path.write_text(text, encoding="utf-8")
-    proc = run_cli("render", *FAKE, str(path), "--show", str(show), "--no-stingers", "--json")
+    proc = invoke("render", *FAKE, str(path), "--show", str(show), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     return json.loads(proc.stdout)
 

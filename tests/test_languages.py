@@ -174,18 +174,18 @@ def test_rendered_with_espeak_in_the_language(tmp_path, lang: str) -> None:
 
 
 def test_cli_language_option_and_voices_listing(tmp_path) -> None:
-    from conftest import run_cli
+    from conftest import invoke
 
     art = tmp_path / "hafen.md"
     art.write_text(ARTICLES["de"][0], encoding="utf-8")
-    detected = run_cli("script", str(art), "--format", "json")
+    detected = invoke("script", str(art), "--format", "json")
     assert detected.returncode == 0, detected.stderr
     assert json.loads(detected.stdout)["language"] == "de"
-    forced = run_cli("script", str(art), "--format", "json", "--language", "de_CH")
+    forced = invoke("script", str(art), "--format", "json", "--language", "de_CH")
     assert json.loads(forced.stdout)["language"] == "de-CH"
-    bad = run_cli("script", str(art), "--language", "12")
+    bad = invoke("script", str(art), "--language", "12")
     assert bad.returncode == 2 and b"Error" in bad.stderr and b"Traceback" not in bad.stderr
-    voices = run_cli("voices", "--language", "fr", "--json")
+    voices = invoke("voices", "--language", "fr", "--json")
     assert voices.returncode == 0, voices.stderr
     table = json.loads(voices.stdout)["languages"][0]
     assert (table["narrator"]["voice"], table["quote"]["voice"]) == ("roa/fr", "roa/fr+f3")

@@ -20,7 +20,7 @@ import feedparser
 import podcastparser
 import pytest
 
-from conftest import FAKE, REPO, ffmpeg_chapters, run_cli
+from conftest import FAKE, REPO, ffmpeg_chapters, invoke
 
 from audiogen.serve import make_server
 from audiogen.show import public_files
@@ -83,13 +83,13 @@ By nine the ice is melting and the gulls move in.
 def show(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("apps")
     root = tmp / "harbour"
-    proc = run_cli("init", str(root), "--title", "Harbour Tales", "--author", "Ada Pell",
+    proc = invoke("init", str(root), "--title", "Harbour Tales", "--author", "Ada Pell",
                    "--base-url", "https://example.com/harbour", "--owner-email", "ada@example.com",
                    "--description", "Stories from the harbour, read aloud.")
     assert proc.returncode == 0, proc.stderr.decode()
     for name, text in ARTICLES.items():
         (tmp / name).write_text(text, encoding="utf-8")
-        proc = run_cli("episode", str(tmp / name), "--show", str(root), "--no-stingers", *FAKE)
+        proc = invoke("episode", str(tmp / name), "--show", str(root), "--no-stingers", *FAKE)
         assert proc.returncode == 0, proc.stderr.decode()
     return root, tmp
 
@@ -208,7 +208,7 @@ def test_served_show_is_public_only_and_caches(show) -> None:
             continue
         text = (root / rel).read_text("utf-8")
         assert not any(m in text for m in machine), rel  # published files never name this machine's paths
-    listed = run_cli("feed", str(root), "--list-public")
+    listed = invoke("feed", str(root), "--list-public")
     assert listed.returncode == 0 and listed.stdout.decode().split() == [p.as_posix() for p in public]
     private = [p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.relative_to(root) not in public]
     names = {p.name for p in private}

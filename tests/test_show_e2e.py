@@ -9,19 +9,19 @@ import feedparser
 import podcastparser
 import pytest
 
-from conftest import FAKE, SHORT_ARTICLE, ffmpeg_chapters, run_cli
+from conftest import FAKE, SHORT_ARTICLE, ffmpeg_chapters, invoke
 
 
 @pytest.fixture(scope="module")
 def show(tmp_path_factory):
     root = tmp_path_factory.mktemp("show") / "harbour"
-    proc = run_cli("init", str(root), "--title", "Harbour Tales", "--author", "Ada Pell",
+    proc = invoke("init", str(root), "--title", "Harbour Tales", "--author", "Ada Pell",
                    "--base-url", "https://example.com/harbour", "--owner-email", "ada@example.com",
                    "--description", "Stories from the harbour, read aloud.")
     assert proc.returncode == 0, proc.stderr.decode()
     art = root.parent / "ferry.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "--json")
+    proc = invoke("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     return root, json.loads(proc.stdout), art
 
@@ -61,14 +61,14 @@ def test_republish_keeps_guid_and_date(show):
     root, _, art = show
     before = feedparser.parse((root / "feed.xml").read_bytes()).entries[0]
     art.write_text(SHORT_ARTICLE.replace("gulls", "terns"), encoding="utf-8")
-    proc = run_cli("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "-q")
+    proc = invoke("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     after = feedparser.parse((root / "feed.xml").read_bytes()).entries[0]
     assert (after.id, after.published, after.enclosures[0].href) == (before.id, before.published,
                                                                       before.enclosures[0].href)
     size = (root / "episodes" / "the-ferry-at-dawn" / "the-ferry-at-dawn.mp3").stat().st_size
     assert int(after.enclosures[0].length) == size
-    rebuilt = run_cli("feed", str(root))
+    rebuilt = invoke("feed", str(root))
     assert rebuilt.returncode == 0
     assert feedparser.parse((root / "feed.xml").read_bytes()).entries[0].id == before.id
 
@@ -76,6 +76,6 @@ def test_republish_keeps_guid_and_date(show):
 def test_show_without_config_is_a_clear_error(tmp_path):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", *FAKE, str(art), "--show", str(tmp_path))
+    proc = invoke("episode", *FAKE, str(art), "--show", str(tmp_path))
     err = proc.stderr.decode()
     assert proc.returncode == 4 and err.startswith("Error: ") and "audiogen init" in err
