@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAKE, decode, ffmpeg_chapters, ffmpeg_stream_info, run_cli
+from conftest import FAKE, decode, ffmpeg_chapters, ffmpeg_stream_info, invoke, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_xing_info_header_duration(rendered):
 
 
 def test_plain_output_ends_with_mp3_path(short_article, tmp_path):
-    proc = run_cli("episode", *FAKE, str(short_article), "-o", str(tmp_path / "o"), "--no-stingers", "-q")
+    proc = invoke("episode", *FAKE, str(short_article), "-o", str(tmp_path / "o"), "--no-stingers", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     last = proc.stdout.decode().strip().splitlines()[-1]
     assert last.endswith("the-ferry-at-dawn.mp3") and Path(last).is_file()
@@ -117,30 +117,30 @@ def test_plain_output_ends_with_mp3_path(short_article, tmp_path):
 def test_stdin_article(tmp_path):
     from conftest import SHORT_ARTICLE
 
-    proc = run_cli("episode", *FAKE, "-", "-o", str(tmp_path), "--no-stingers", "-q", input=SHORT_ARTICLE.encode())
+    proc = invoke("episode", *FAKE, "-", "-o", str(tmp_path), "--no-stingers", "-q", input=SHORT_ARTICLE.encode())
     assert proc.returncode == 0, proc.stderr.decode()
     assert (tmp_path / "the-ferry-at-dawn.mp3").is_file()
 
 
 def test_script_then_render_equals_episode(short_article, tmp_path):
-    proc = run_cli("script", str(short_article))
+    proc = invoke("script", str(short_article))
     assert proc.returncode == 0
     text = proc.stdout.decode()
     assert "## The Crossing" in text and "Rosa Delgado] We never cancel" in text
     script_file = tmp_path / "ferry.txt"
     script_file.write_text(text.replace("upper deck", "top deck"), encoding="utf-8")
-    proc = run_cli("render", *FAKE, str(script_file), "-o", str(tmp_path / "o"), "--no-stingers", "--json")
+    proc = invoke("render", *FAKE, str(script_file), "-o", str(tmp_path / "o"), "--no-stingers", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     assert any("top deck" in c["text"] for c in data["cues"])
-    js = json.loads(run_cli("script", str(short_article), "--format", "json").stdout)
+    js = json.loads(invoke("script", str(short_article), "--format", "json").stdout)
     assert js["title"] == "The Ferry at Dawn" and js["author"] == "Ada Pell"
     seg = js["chapters"][1]["segments"][1]
     assert set(seg) >= {"role", "text", "speech", "speaker"} and seg["role"] == "quote"
 
 
 def test_voices_lists_engines_languages_and_espeak_voices():
-    proc = run_cli("voices", "--json")
+    proc = invoke("voices", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     ids = {v["id"] for v in data["voices"] if v["engine"] == "pyttsx3"}
@@ -154,10 +154,10 @@ def test_voices_lists_engines_languages_and_espeak_voices():
 # ------------------------------------------------------------------ bad input
 
 
-def _bad(tmp_path: Path, code: int, *args: str, input: bytes | None = None, keep: bool = False):
+def _bad(tmp_path: Path, code: int, *args: str, input: bytes | None = None, keep: bool = False, run=invoke):
     """Run a command that must fail with exit ``code`` (the README's table) and one ``Error:`` line."""
     out = tmp_path / "out"
-    proc = run_cli(*args, "-o", str(out), input=input)
+    proc = run(*args, "-o", str(out), input=input)
     err = proc.stderr.decode()
     assert proc.returncode == code, err
     assert "Traceback" not in err
@@ -171,7 +171,8 @@ def _bad(tmp_path: Path, code: int, *args: str, input: bytes | None = None, keep
 
 
 def test_missing_file(tmp_path):
-    assert "not found" in _bad(tmp_path, 3, "episode", *FAKE, str(tmp_path / "nope.md"))
+    # in a real process: its exit status and its stderr, as a shell sees them
+    assert "not found" in _bad(tmp_path, 3, "episode", *FAKE, str(tmp_path / "nope.md"), run=run_cli)
 
 
 def test_directory(tmp_path):
@@ -212,7 +213,7 @@ def test_unreadable_stinger(short_article, tmp_path):
 
 def test_failed_render_keeps_previous_episode(short_article, tmp_path):
     out = tmp_path / "out"
-    ok = run_cli("episode", *FAKE, str(short_article), "-o", str(out), "--no-stingers", "-q")
+    ok = invoke("episode", *FAKE, str(short_article), "-o", str(out), "--no-stingers", "-q")
     assert ok.returncode == 0
     mp3 = out / "the-ferry-at-dawn.mp3"
     before = mp3.read_bytes()
@@ -233,7 +234,7 @@ def test_missing_byline_and_date_fall_back_and_json_says_so(tmp_path):
                    encoding="utf-8")
     config = tmp_path / "podcast.toml"
     config.write_text('author = "Harbor Radio"\n[render]\nrate = 200\n', encoding="utf-8")
-    proc = run_cli("episode", str(art), "-o", str(tmp_path / "o"), "--no-stingers", "--config", str(config), "--json")
+    proc = invoke("episode", *FAKE, str(art), "-o", str(tmp_path / "o"), "--no-stingers", "--config", str(config), "--json")
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
