@@ -1,5 +1,7 @@
 """Rendered audio checked with independent readers: chapter positions found in the
-decoded MP3, loudness and true peak measured by ffmpeg's ebur128."""
+decoded MP3, loudness and true peak measured by ffmpeg's ebur128. Renders with the real
+default voices where loudness is measured (a property of speech); the timing logic with the
+fake engine."""
 
 from __future__ import annotations
 
@@ -106,7 +108,7 @@ def test_voices_level_matched(mono):
 
 
 def test_stereo_with_stingers(tmp_path):
-    ep = render(SCRIPT, tmp_path, RenderSettings(channels=2))
+    ep = render(SCRIPT, tmp_path, RenderSettings(channels=2))  # real voices: loudness is a property of speech
     info = subprocess.run([ffmpeg(), "-hide_banner", "-i", str(ep.mp3)], capture_output=True, text=True).stderr
     assert "stereo" in info and "128 kb/s" in info and "44100 Hz" in info
     m = ebur128(ep.mp3)
@@ -129,9 +131,9 @@ def test_stereo_with_stingers(tmp_path):
 def test_sentence_pause_from_config_lengthens_multi_sentence_segments(tmp_path):
     script = Script(title="Two", chapters=(Chapter("Two", (
         _seg(NARRATOR, "The tide came in. The boats rose with it. Then the wind turned."),)),))
-    plain = render(script, tmp_path / "a", RenderSettings(stingers=False))
+    plain = render(script, tmp_path / "a", RenderSettings(engine="fake", stingers=False))
     cfg = tmp_path / "podcast.toml"
-    cfg.write_text("[render]\nstingers = false\n\n[render.pauses]\nsentence = 0.8\n")
+    cfg.write_text('[render]\nengine = "fake"\nstingers = false\n\n[render.pauses]\nsentence = 0.8\n')
     from audiogen.show import load_render_settings
 
     paused = render(script, tmp_path / "b", load_render_settings(cfg))
@@ -141,7 +143,7 @@ def test_sentence_pause_from_config_lengthens_multi_sentence_segments(tmp_path):
         loud = np.flatnonzero(np.abs(audio) > 10 ** (-60 / 20))
         return [g / 44100 for g in np.diff(loud) if g > 0.2 * 44100]
 
-    # eSpeak's own sentence pause is shorter; with the setting, each of the two breaks is ~0.8 s of silence
+    # the engine's own sentence pause is shorter; with the setting, each of the two breaks is ~0.8 s of silence
     assert all(g < 0.6 for g in gaps(plain))
     assert [round(g, 1) for g in gaps(paused)] == [pytest.approx(0.8, abs=0.1)] * 2
 
@@ -159,7 +161,7 @@ def test_bad_config_names_line_and_key(tmp_path):
 def test_edit_one_paragraph_reencodes_one_chunk_and_chapters_stay_exact(tmp_path):
     """Chunks are encoded apart and cached: an edit re-makes only its own chunk, and the joined
     MP3 still has every chapter where the decoded audio says."""
-    settings = RenderSettings(stingers=False, pauses=Pauses(section=2.5, paragraph=0.6, title=1.0))
+    settings = RenderSettings(engine="fake", stingers=False, pauses=Pauses(section=2.5, paragraph=0.6, title=1.0))
     cache = tmp_path / "cache"
     first = render(SCRIPT, tmp_path / "a", settings, cache_dir=cache)
     before = {p.name for p in (cache / "chunks").glob("*/*.mp3")}
@@ -200,7 +202,7 @@ def test_sentence_clips_are_timed_in_the_cue_and_time_the_captions(tmp_path):
 
     script = Script(title="Two", chapters=(Chapter("Two", (
         _seg(NARRATOR, "The tide came in. The boats rose with it. Then the wind turned."),)),))
-    settings = RenderSettings(stingers=False, pauses=Pauses(sentence=0.8))
+    settings = RenderSettings(engine="fake", stingers=False, pauses=Pauses(sentence=0.8))
     ep = render(script, tmp_path, settings)
     cue = [c for c in ep.cues if c.role == NARRATOR][0]
     assert len(cue.parts) == 3 and cue.parts[0][0] == cue.start and cue.parts[-1][1] == cue.end
