@@ -7,6 +7,7 @@ forms, related links...) removed because none of it should ever be read aloud.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import html as html_lib
 import os
@@ -17,8 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import lxml.html
+from lxml import etree
+
 from audiogen.errors import InputError, NoArticleError
 from audiogen.language import SAMPLE_CHARS, choose_language
+from audiogen.limits import MAX_ARTICLE_BYTES  # ~1 million words of text
 from audiogen.text import clean
 
 FORMATS = ("txt", "md", "html")
@@ -162,9 +167,6 @@ clean_text = clean  # the one scrubber (audiogen.text)
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
-
-
-from audiogen.limits import MAX_ARTICLE_BYTES  # noqa: E402  (~1 million words of text)
 
 
 def _too_big(name: str) -> InputError:
@@ -1326,8 +1328,6 @@ _DROP_TAGS = ("script", "style", "noscript", "iframe", "svg", "math", "template"
 
 def _parse_html(text: str, name: str) -> tuple[dict, list[Item]]:
     """HTML: trafilatura for the main content and metadata, lxml as the fallback."""
-    import lxml.html
-    from lxml import etree
 
     try:
         doc = lxml.html.document_fromstring(text)
@@ -1410,7 +1410,6 @@ def _is_caption_of_page(text: str, captions: list[str]) -> bool:
 def _drop_comments(doc) -> None:
     """HTML comments are not text boundaries (React puts ``<!-- -->`` inside sentences):
     remove them and join the text on both sides."""
-    from lxml import etree
 
     for node in list(doc.iter(etree.Comment, etree.ProcessingInstruction)):
         parent = node.getparent()
@@ -1552,7 +1551,6 @@ _RAW_TEXT_TAGS = ("script", "style", "noscript", "iframe", "template", "textarea
 
 def _without_raw_text(doc):
     """A copy of ``doc`` for the extractor, without the elements of ``_RAW_TEXT_TAGS``."""
-    import copy
 
     clean = copy.deepcopy(doc)
     for bad in clean.xpath("|".join(f"//{t}" for t in _RAW_TEXT_TAGS)):
@@ -1564,7 +1562,7 @@ def _without_raw_text(doc):
 
 
 def _trafilatura_items(tree, meta: dict) -> list[Item]:
-    import trafilatura
+    import trafilatura  # slow to import (~1 s): loaded for HTML articles only
 
     doc = trafilatura.bare_extraction(
         tree,

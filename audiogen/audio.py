@@ -29,9 +29,8 @@ SPEECH_RATE = 22050  # speech clips: eSpeak NG's and Piper's own rate; ffmpeg up
 def _pydub():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        import pydub
-        from pydub import AudioSegment
-    AudioSegment.converter = ffmpeg.ffmpeg_exe()
+        import pydub  # imported once, here: its no-ffmpeg warning silenced, ours set as converter
+    pydub.AudioSegment.converter = ffmpeg.ffmpeg_exe()
     return pydub
 
 

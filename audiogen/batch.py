@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -30,7 +31,7 @@ from audiogen.settings import PATH_KEYS, RenderSettings
 from audiogen.show import held_by_another, load_show
 from audiogen.limits import MAX_ARTICLE_BYTES, MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
 from audiogen.fsutil import atomic_write_text
-from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, owned_tempdir
+from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, owned_tempdir, sweep_episode_folders
 
 RECORD_SUFFIX = ".batch.json"
 RECORD_VERSION = 1
@@ -84,8 +85,6 @@ def _file_digest(path: Path | None) -> str | None:
 
 
 def _package_versions(names: Iterable[str]) -> list[str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     out = []
     for name in names:
         try:
@@ -285,9 +284,6 @@ def run_batch(
 
     articles = _unique(articles)
     if show_dir is not None:
-        from audiogen.cleanup import sweep_episode_folders
-        from audiogen.show import load_show
-
         sweep_episode_folders(load_show(show_dir).episodes_dir)  # left by renders that were killed
     if jobs > 1 and settings.workers is None:
         settings = replace(settings, workers=workers_per_render(min(jobs, max(1, len(articles)))))

@@ -12,6 +12,7 @@ them when their parent dies (``PR_SET_PDEATHSIG``), so no process outlives a kil
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing import process, util
 from pathlib import Path
 from typing import Iterator
 
@@ -105,7 +107,6 @@ def owned_tempdir(prefix: str, dir: Path | str | None = None) -> Iterator[Path]:
 def own_multiprocessing_tempdir() -> None:
     """Give multiprocessing (its forkserver socket) a locked audiogen scratch folder instead of an
     anonymous ``pymp-*`` one that a killed run would leave in the temp folder forever."""
-    from multiprocessing import process
 
     config = getattr(process.current_process(), "_config", None)
     # Its socket path must fit in AF_UNIX's 108 bytes: in a deep temp folder, leave it to Python.
@@ -116,7 +117,6 @@ def own_multiprocessing_tempdir() -> None:
 def scratch_dir(prefix: str, exitpriority: int = 0) -> Path:
     """A locked scratch folder in the temp folder that lives as long as this process: removed when
     the process exits (a pool worker's ending included); after a kill, by the next run's sweep."""
-    from multiprocessing import util
 
     path, fd = _locked_dir(prefix)
 
@@ -253,8 +253,6 @@ def _load_prctl():
     global _prctl
     if _prctl is None and sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             _prctl = ctypes.CDLL(None, use_errno=True).prctl
         except Exception:
             _prctl = False

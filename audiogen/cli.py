@@ -14,12 +14,16 @@ from typing import Any
 
 import click
 
-from audiogen import __version__
+from audiogen import __version__, tts
+from audiogen.cleanup import on_interrupt, reset_interrupt, sweep_temp
 from audiogen.cli_batch import COMMANDS as BATCH
 from audiogen.cli_follow import COMMANDS as FOLLOW
 from audiogen.cli_options import progress, render_options, resolve
 from audiogen.cli_publish import COMMANDS as PUBLISH
 from audiogen.errors import AudiogenError
+from audiogen.fsutil import atomic_write_text, describe_os_error
+from audiogen.language import normalize_tag
+from audiogen.script import dumps_json, format_text
 from audiogen.tts import engine_names
 
 EXIT_INTERRUPTED = 130
@@ -53,7 +57,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _render_and_report(source, opts: dict[str, Any], show, settings) -> None:
     """Render a loaded source (into the show when given), publish it, print the result."""
-    from audiogen import pipeline
+    from audiogen import pipeline  # the renderer (numpy, engines, parsers): not loaded for --help
 
     update, close = progress(opts.get("quiet", False))
     try:
@@ -80,7 +84,6 @@ def _render_and_report(source, opts: dict[str, Any], show, settings) -> None:
 def _check_language(ctx, param, value):
     if value is None:
         return None
-    from audiogen.language import normalize_tag
 
     tag = normalize_tag(value)
     if tag is None or len(value.strip()) > 35:
@@ -104,7 +107,7 @@ def episode(article: str, language: str | None = None, **opts: Any) -> None:
 
     Prints the MP3's path as the last line (or one JSON object with --json).
     """
-    from audiogen import pipeline
+    from audiogen import pipeline  # not loaded for --help
 
     show, settings = resolve(opts)
     _render_and_report(pipeline.load_source(article, settings=settings, language=language), opts, show, settings)
@@ -121,10 +124,8 @@ def episode(article: str, language: str | None = None, **opts: Any) -> None:
 @_language_option
 def script(article: str, fmt: str, lexicon: Path | None, output: Path | None, language: str | None = None) -> None:
     """Print the narration script for ARTICLE (edit it, then 'audiogen render')."""
-    from audiogen import pipeline
-    from audiogen.fsutil import atomic_write_text
-    from audiogen.script import dumps_json, format_text
-    from audiogen.show import resolve_settings
+    from audiogen import pipeline  # not loaded for --help
+    from audiogen.show import resolve_settings  # not loaded for --help (Pillow)
 
     _, settings = resolve_settings(overrides={"lexicon": lexicon})
     s = pipeline.load_source(article, settings=settings, language=language).script
@@ -141,7 +142,7 @@ def script(article: str, fmt: str, lexicon: Path | None, output: Path | None, la
 @render_options
 def render(script_file: str, **opts: Any) -> None:
     """Render an edited narration SCRIPT (text or JSON) into an MP3 episode."""
-    from audiogen import pipeline
+    from audiogen import pipeline  # not loaded for --help
 
     show, settings = resolve(opts)
     source = pipeline.load_source(script_file, kind=pipeline.SCRIPT, settings=settings)
@@ -158,7 +159,6 @@ def render(script_file: str, **opts: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def voices(engine: str, language: str | None, as_json: bool) -> None:
     """List the speech engines, which one speaks each language, and their voices."""
-    from audiogen import tts
 
     engine = tts.canonical(engine)
     names = [s.name for s in tts.specs()] if engine == tts.AUTO else [engine]
@@ -217,8 +217,6 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; AudiogenError -> 'Error: …' and its exit code, never a traceback."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        from audiogen.cleanup import on_interrupt, reset_interrupt
-
         reset_interrupt()
 
         # SIGTERM unwinds as Ctrl-C does. A shell starts `audiogen … &` with SIGINT ignored, and
@@ -228,8 +226,6 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError:  # not in the main thread (tests)
         pass
     try:
-        from audiogen.cleanup import sweep_temp
-
         sweep_temp()  # scratch folders of runs that were killed
         cli.main(args=argv, prog_name="audiogen", standalone_mode=False)
         sys.stdout.flush()  # a failed write to stdout is an error, not a success
@@ -255,7 +251,6 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
-        from audiogen.fsutil import describe_os_error
 
         click.echo(f"Error: {describe_os_error(exc, 'standard output')}", err=True)
         sys.exit(7)

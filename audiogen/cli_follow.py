@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from audiogen.cli_options import render_options, resolve
+from audiogen.errors import AudiogenError
 
 _NOT_FOR_FOLLOW = {"output", "show", "cover", "config", "as_json", "quiet"}
 
@@ -31,8 +32,7 @@ def _follow_options(f):
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from audiogen.errors import AudiogenError
-    from audiogen.follow import parse_since
+    from audiogen.follow import parse_since  # not loaded for --help (feedparser, the renderer)
 
     try:
         return parse_since(value)
@@ -77,7 +77,7 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
     Exit code 0 when every item published (or nothing was new), 1 when an item
     failed, 3 when the feed itself cannot be fetched or read.
     """
-    from audiogen import follow as follow_mod
+    from audiogen import follow as follow_mod  # not loaded for --help
 
     if store is not None and cluster is None:
         raise click.UsageError("--store works with --cluster only")
@@ -99,7 +99,7 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
 
     runner = None
     if cluster is not None:
-        from audiogen.cluster import follow_runner
+        from audiogen.cluster import follow_runner  # not loaded for --help
 
         runner = follow_runner(cluster, show_obj, settings, store=store)
     result = follow_mod.follow(show_obj.root, feed_url, settings, limit=limit, since=since, timeout=timeout,

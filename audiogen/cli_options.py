@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from audiogen.settings import MP3_BITRATES
 from audiogen.tts import engine_names
 
 
@@ -19,8 +20,6 @@ class _Bitrate(click.ParamType):
     name = "kbps"
 
     def convert(self, value, param, ctx):
-        from audiogen.settings import MP3_BITRATES
-
         try:
             kbps = int(value)
         except (TypeError, ValueError):
@@ -96,7 +95,7 @@ def overrides(opts: dict[str, Any]) -> dict[str, Any]:
 
 def resolve(opts: dict[str, Any]):
     """(show or None, settings) for the render flags in ``opts``."""
-    from audiogen.show import resolve_settings  # not loaded for --help
+    from audiogen.show import resolve_settings  # not loaded for --help (Pillow)
 
     return resolve_settings(show=opts.get("show"), config=opts.get("config"), overrides=overrides(opts))
 

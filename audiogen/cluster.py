@@ -29,10 +29,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from audiogen import follow, pipeline
+from audiogen.article import read_article_bytes
 from audiogen.batch import (FAILED, RENDERED, ArticleResult, _sha256, _unique, done_index, settings_fingerprint,
                             write_record)
 from audiogen.errors import AudiogenError, ClusterError, InputError
+from audiogen.fsutil import atomic_write_bytes
 from audiogen.settings import RenderSettings
+from audiogen.show import MANIFEST_SUFFIX, held_by_another, load_show
 
 INSTALL_HINT = "pip install 'audiogen[dask]'"
 _SHIPPED = ("intro", "outro", "bed", "lexicon")  # settings naming files on the client
@@ -44,7 +48,6 @@ log = logging.getLogger(__name__)
 
 def _renamed(files: dict[str, bytes], old: str, new: str) -> dict[str, bytes]:
     """The episode's files under slug ``new`` (names and the manifest's own references)."""
-    from audiogen.show import MANIFEST_SUFFIX
 
     if old == new:
         return files
@@ -62,8 +65,6 @@ def install_episode(files: dict[str, bytes], slug: str, folder: Path) -> tuple[P
     The old manifest goes first and the new one last: at every instant the folder
     either holds no episode or a whole one (a manifest names an MP3 that matches it).
     """
-    from audiogen.fsutil import atomic_write_bytes
-    from audiogen.show import MANIFEST_SUFFIX
 
     manifest_name = slug + MANIFEST_SUFFIX
     if manifest_name not in files:
@@ -87,8 +88,6 @@ class _Slugs:
     """Slugs taken in this run: the client is the only writer, so a set is the lock."""
 
     def __init__(self, out_dir: Path | None, show_dir: Path | None):
-        from audiogen.show import load_show
-
         self.out_dir = out_dir
         self.show = load_show(show_dir) if show_dir is not None else None
         self.taken: set[str] = set()
@@ -100,8 +99,6 @@ class _Slugs:
         return self.out_dir
 
     def choose(self, base: str, source: str) -> str:
-        from audiogen.show import held_by_another
-
         for n in range(1, 1000):
             slug = base if n == 1 else f"{base[:56]}-{n}"
             if slug in self.taken or held_by_another(self.folder(slug), slug, source):
@@ -122,7 +119,7 @@ _POLL = 5.0
 def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     """A Dask client for the scheduler at ``address`` with at least one worker (else ClusterError)."""
     try:
-        from distributed import Client
+        from distributed import Client  # Dask: an optional dependency (audiogen[dask])
     except ImportError:
         raise ClusterError(f"--cluster needs Dask distributed: {INSTALL_HINT}") from None
     try:
@@ -139,7 +136,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
 
 
 def _shipped(settings: RenderSettings, cover: Path | None) -> tuple[dict[str, Any], Any]:
-    from audiogen.cluster_worker import Shipped
+    from audiogen.cluster_worker import Shipped  # it imports Dask: not loaded with this module
 
     files: dict[str, Any] = {}
     for key in _SHIPPED:
@@ -159,8 +156,6 @@ def _shipped(settings: RenderSettings, cover: Path | None) -> tuple[dict[str, An
 
 
 def _read(article: str) -> tuple[bytes | None, str | None]:
-    from audiogen.article import read_article_bytes
-
     try:
         return read_article_bytes(article), None
     except AudiogenError as exc:
@@ -239,7 +234,7 @@ def run_cluster_batch(
 
 def _register(client: Any, fingerprint: str, settings: RenderSettings, cover: Path | None, album: str | None) -> str:
     """Set every worker up for these settings (once: the plugin is idempotent); its name."""
-    from audiogen.cluster_worker import AudiogenPlugin
+    from audiogen.cluster_worker import AudiogenPlugin  # it imports Dask
 
     files, cov = _shipped(settings, cover)
     plugin = AudiogenPlugin(fingerprint, settings, files, cov, album)
@@ -260,7 +255,7 @@ def _run_store(store: str | None) -> Iterator[str | None]:
         yield run_store
     finally:
         if run_store is not None:
-            from audiogen.cluster_worker import store_remove
+            from audiogen.cluster_worker import store_remove  # it imports Dask
 
             store_remove(run_store)
 
@@ -274,7 +269,7 @@ def follow_runner(address: str, show: Any, settings: RenderSettings, *, store: s
     (``follow`` then publishes it, as it does locally)."""
 
     def runner(fn: Callable, jobs: Any) -> Iterator[Any]:  # fn (the local render_item) is not used
-        from audiogen.cluster_worker import follow_task
+        from audiogen.cluster_worker import follow_task  # it imports Dask
 
         jobs = list(jobs)
         if not jobs:
@@ -305,10 +300,9 @@ def follow_runner(address: str, show: Any, settings: RenderSettings, *, store: s
 
 
 def _follow_result(fut: Any, job: Any, show: Any, slugs: _Slugs) -> Any:
-    from distributed.scheduler import KilledWorker
+    from distributed.scheduler import KilledWorker  # Dask: an optional dependency
 
-    from audiogen import follow
-    from audiogen.cluster_worker import store_take
+    from audiogen.cluster_worker import store_take  # it imports Dask
 
     key, label = job.item.key, job.item.label
 
@@ -416,8 +410,7 @@ def _task_key(kind: str, name: str) -> str:
 
 def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str | None, slugs: _Slugs,
          fingerprint: str) -> Iterator[tuple[int, ArticleResult]]:
-    from audiogen import pipeline
-    from audiogen.cluster_worker import TaskInput, render_task
+    from audiogen.cluster_worker import TaskInput, render_task  # it imports Dask
 
     failures: dict[int, str] = {}
     shas: dict[int, str] = {}
@@ -447,10 +440,9 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
 
 def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str) -> ArticleResult:
     """Turn a finished task into an installed episode (or a failure); never raises for one article."""
-    from distributed.scheduler import KilledWorker
+    from distributed.scheduler import KilledWorker  # Dask: an optional dependency
 
-    from audiogen import pipeline
-    from audiogen.cluster_worker import store_take
+    from audiogen.cluster_worker import store_take  # it imports Dask
 
     try:
         out = fut.result()

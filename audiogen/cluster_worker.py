@@ -16,10 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from distributed import get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from audiogen import follow, pipeline
 from audiogen.errors import AudiogenError, ClusterError
+from audiogen.fsutil import atomic_write_bytes
 from audiogen.settings import RenderSettings
+from audiogen.speech import load_lexicon
 
 RENDERED, FAILED = "rendered", "failed"  # as in audiogen.batch
 log = logging.getLogger(__name__)
@@ -38,7 +42,6 @@ class Shipped:
         digest = hashlib.sha256(self.data).hexdigest()[:24]
         path = root / digest / self.name
         if not path.is_file():
-            from audiogen.fsutil import atomic_write_bytes
 
             atomic_write_bytes(path, self.data)
         return path
@@ -117,7 +120,6 @@ class AudiogenPlugin(WorkerPlugin):
             # nanny, a daemon that may not start a pool of its own).
             settings = replace(self._settings, workers=1, **paths)
             if settings.lexicon is not None:
-                from audiogen.speech import load_lexicon
 
                 self.lexicon = load_lexicon(settings.lexicon)
         except (AudiogenError, OSError) as exc:
@@ -135,7 +137,6 @@ class AudiogenPlugin(WorkerPlugin):
 
 def _render_files(plugin: AudiogenPlugin, item: TaskInput, out: Path) -> tuple[str, float, str]:
     """Run the pipeline for one article into ``out``; (slug, duration, sha256 of the article)."""
-    from audiogen import pipeline
 
     assert plugin.settings is not None
     source = pipeline.load_source(item.name, data=item.data, settings=plugin.settings, lexicon=plugin.lexicon)
@@ -158,8 +159,6 @@ def follow_task(plugin_name: str, job: Any, show_author: str | None, store: str 
     unless its script is the one already published (status "unchanged")."""
 
     def produce(plugin: AudiogenPlugin, out: Path) -> dict[str, Any]:
-        from audiogen import follow, pipeline
-
         source = follow.item_source(replace(job, settings=plugin.settings))
         digest = follow.script_digest(source.script)
         extra = {"digest": digest, "link": source.script.link}
@@ -175,8 +174,6 @@ def follow_task(plugin_name: str, job: Any, show_author: str | None, store: str 
 
 
 def _task(plugin_name: str, store: str | None, produce: Any) -> TaskOutput:
-    from distributed import get_worker
-
     t0 = time.perf_counter()
     worker = get_worker()
     plugin = worker.plugins.get(plugin_name)
@@ -225,7 +222,7 @@ def _cancelled(worker: Any) -> bool:
 
 
 def _store_put(prefix: str, files: dict[str, Path]) -> None:
-    import fsspec
+    import fsspec  # comes with Dask; loaded when a task's files go through a store
 
     try:
         fs, root = fsspec.core.url_to_fs(prefix)
@@ -238,7 +235,7 @@ def _store_put(prefix: str, files: dict[str, Path]) -> None:
 
 def store_take(prefix: str, names: Iterable[str]) -> dict[str, bytes]:
     """Read a task's files from the store and remove them there."""
-    import fsspec
+    import fsspec  # comes with Dask; loaded when a task's files go through a store
 
     try:
         fs, root = fsspec.core.url_to_fs(prefix)
@@ -251,7 +248,7 @@ def store_take(prefix: str, names: Iterable[str]) -> dict[str, bytes]:
 
 def store_remove(prefix: str) -> None:
     """Remove a prefix from the store, if it is there (never raises)."""
-    import fsspec
+    import fsspec  # comes with Dask; loaded when a task's files go through a store
 
     try:
         fs, root = fsspec.core.url_to_fs(prefix)

@@ -195,7 +195,7 @@ def sort_episodes(episodes: Sequence[FeedEpisode]) -> list[FeedEpisode]:
 
 def build_feed(config: ShowConfig, cover_url: str, episodes: Sequence[FeedEpisode]) -> bytes:
     """The complete feed.xml bytes for a show and its published episodes."""
-    from feedgen.feed import FeedGenerator
+    from feedgen.feed import FeedGenerator  # ~0.2 s: loaded when a feed is written, not by every render that imports the pipeline
 
     fg = FeedGenerator()
     fg.load_extension("podcast")

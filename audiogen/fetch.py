@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
+import lxml.html
+from lxml import etree
+
 from audiogen import __version__
 from audiogen.errors import InputError
 
@@ -126,8 +129,6 @@ def decode(body: bytes, charset: str | None = None) -> str:
 def canonical_url(html: str, base_url: str) -> str | None:
     """The article's own address: ``<link rel=canonical>``, else ``og:url``, resolved against
     ``base_url`` (the URL it was fetched from); None when neither is a usable http(s) URL."""
-    import lxml.html
-    from lxml import etree
 
     try:
         doc = lxml.html.document_fromstring(html[:2_000_000])
@@ -167,7 +168,7 @@ _POOLS: dict[str | None, object] = {}
 
 def _pool(url: str):
     """A pool manager for ``url``: direct, or through the http(s)_proxy of the environment."""
-    import urllib3
+    import urllib3  # ~0.1 s: loaded when something is fetched, not by every render
 
     proxy = None
     host = urlsplit(url).hostname or ""
@@ -182,7 +183,7 @@ def _pool(url: str):
 
 def _describe(exc: BaseException, timeout: float) -> str:
     """A urllib3 exception as the cause a person can act on."""
-    from urllib3 import exceptions as e
+    from urllib3 import exceptions as e  # with urllib3
 
     if isinstance(exc, e.MaxRetryError) and exc.reason is not None:
         exc = exc.reason
@@ -241,8 +242,8 @@ def fetch(
     ``total_timeout`` bounds the whole body. Bodies over ``max_bytes`` are refused, by
     Content-Length before reading, else as soon as the stream passes the limit.
     """
-    import urllib3
-    from urllib3 import exceptions as e
+    import urllib3  # with urllib3
+    from urllib3 import exceptions as e  # with urllib3
 
     shown = _short(url)
     _check_url(url, shown)
@@ -287,7 +288,7 @@ def fetch(
 
 def _read(resp, url: str, final: str, shown: str, max_bytes: int, deadline: float, waited: float,
           total_timeout: float) -> Fetched:
-    from urllib3 import exceptions as e
+    from urllib3 import exceptions as e  # with urllib3
 
     content_type, charset = _media_type(resp.headers.get("Content-Type"))
     etag = resp.headers.get("ETag")

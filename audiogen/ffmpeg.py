@@ -24,7 +24,7 @@ def ffmpeg_exe() -> str:
     if override:
         return override
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # a broken install falls back to an ffmpeg on PATH
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except Exception:

@@ -28,8 +28,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import quote, urljoin, urlsplit
 
-from audiogen.errors import AudiogenError, InputError
+import feedparser
+import lxml.html
+from lxml import etree
+
+from audiogen import pipeline
+from audiogen.errors import AudiogenError, ConfigError, InputError
+from audiogen.fetch import ACCEPT_FEED, FetchError, decode, fetch, is_url
+from audiogen.fsutil import atomic_write_bytes, atomic_write_text
+from audiogen.script import dumps_json
 from audiogen.settings import RenderSettings
+from audiogen.show import load_show
 
 STATE_DIR = ".audiogen-follow"  # a dot-folder: private to the show, never published
 STATE_VERSION = 1
@@ -117,7 +126,6 @@ def _http_url(value: Any, base: str) -> str | None:
 
 def parse_feed(data: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse RSS 2.0 / Atom (/ RSS 1.0) bytes with feedparser; InputError when it is not a feed."""
-    import feedparser
 
     headers = {"content-location": url}
     if content_type:
@@ -163,8 +171,6 @@ _ALTERNATE_TYPES = ("application/rss+xml", "application/atom+xml", "application/
 
 def discover_feed(page_html: str, base_url: str) -> str | None:
     """The feed a web page announces (``<link rel="alternate" type="application/rss+xml">``)."""
-    import lxml.html
-    from lxml import etree
 
     try:
         doc = lxml.html.document_fromstring(page_html[:2_000_000])
@@ -193,8 +199,6 @@ def load_state(path: Path, feed_url: str) -> dict[str, Any]:
     except FileNotFoundError:
         data = None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        from audiogen.errors import ConfigError
-
         raise ConfigError(f"{path} is damaged ({exc}); delete it to start following the feed afresh "
                           "(episodes already in the show stay, unchanged items are skipped)") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
@@ -203,8 +207,6 @@ def load_state(path: Path, feed_url: str) -> dict[str, Any]:
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:
-    from audiogen.fsutil import atomic_write_text
-
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(state, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
@@ -219,7 +221,7 @@ class _Busy:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fh = open(self.path, "a+")
         try:
-            import fcntl
+            import fcntl  # POSIX only (see the except)
         except ImportError:  # Windows: no advisory locks; one run at a time assumed
             return self
         try:
@@ -268,8 +270,6 @@ class ItemResult:
 
 
 def _words(fragment: str) -> int:
-    import lxml.html
-
     try:
         return len(lxml.html.fragment_fromstring(fragment, create_parent="div").text_content().split())
     except Exception:  # not parseable as HTML: count its raw words
@@ -279,7 +279,6 @@ def _words(fragment: str) -> int:
 def item_source(job: ItemJob):
     """The item as a pipeline Source: its full text from the feed, else its page fetched from the link.
     Its title, author and date are the feed's; its link is the page's canonical URL."""
-    from audiogen import pipeline
 
     item = job.item
     origin = item.link or f"{job.feed_url}#{quote(item.key, safe='')}"
@@ -303,15 +302,11 @@ def item_source(job: ItemJob):
 
 
 def script_digest(script: Any) -> str:
-    from audiogen.script import dumps_json
-
     return hashlib.sha256(dumps_json(script).encode("utf-8")).hexdigest()
 
 
 def render_item(job: ItemJob) -> ItemResult:
     """Render one feed item into its show (not published); every failure comes back as a result."""
-    from audiogen import pipeline
-    from audiogen.show import load_show
 
     t0 = time.perf_counter()
     label = job.item.label
@@ -431,7 +426,6 @@ def plan(feed: ParsedFeed, state: dict[str, Any], *, limit: int | None = None,
 def fetch_feed(url: str, state: dict[str, Any], cache: Path, timeout: float | None = None):
     """(Fetched, body): a conditional GET when the last body is cached; a web page that announces
     its feed is followed to it once."""
-    from audiogen.fetch import ACCEPT_FEED, FetchError, decode, fetch
 
     have_cache = cache.is_file()
     got = fetch(url, accept=ACCEPT_FEED, timeout=timeout,
@@ -468,10 +462,6 @@ def follow(
     in order); each result is published, and the state saved, as soon as it arrives.
     A failure of the feed itself (fetch, parse) raises; a failure of an item does not.
     """
-    from audiogen import pipeline
-    from audiogen.fetch import is_url
-    from audiogen.fsutil import atomic_write_bytes
-    from audiogen.show import load_show
 
     if not is_url(feed_url):
         raise InputError(f"{feed_url} is not an http(s) URL; give the address of an RSS or Atom feed")

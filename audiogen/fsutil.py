@@ -169,7 +169,7 @@ def file_lock(path: Path | str) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as fh:
         try:
-            import fcntl
+            import fcntl  # POSIX only (see the except)
         except ImportError:  # Windows: no advisory locks; single-writer assumed
             yield
             return

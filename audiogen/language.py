@@ -65,7 +65,7 @@ def base_language(tag: str | None) -> str:
 @lru_cache(maxsize=1)
 def _identifier():
     """py3langid's model with normalised probabilities, loaded once per process (about 1 s)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # loaded with its model (~1 s), when a language must be detected
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 

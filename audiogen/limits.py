@@ -7,6 +7,7 @@ memory than the limit itself. docs/robustness.md lists these limits for users.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Type
@@ -64,7 +65,6 @@ def read_limited(path: Path | str, limit: int, what: str, error: Type[AudiogenEr
 def sha256_limited(path: Path | str, limit: int) -> str | None:
     """The sha256 of a file read in blocks, or None when it cannot be read or holds more than
     ``limit`` bytes (whoever reads it next reports why)."""
-    import hashlib
 
     h = hashlib.sha256()
     seen = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -157,7 +158,6 @@ def _parts(raw: Any, start: float, end: float) -> tuple[tuple[float, float], ...
 
 def _link(value: Any) -> str | None:
     """An http(s) URL, else None: a link never names a local file or a script."""
-    import re
 
     text = _opt(value)
     return text if text and re.fullmatch(r"(?i)https?://[^\s/]+\S*", text) else None

@@ -4,6 +4,7 @@ and every segment carries its spoken form."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from audiogen.article import Article
 from audiogen.errors import InputError
@@ -116,7 +117,6 @@ def respeak(script: Script, lexicon=None) -> Script:
     spoken form of its own (or a stale one, which loading reset) is normalized from its text
     with the lexicon; a spoken form written by hand is kept, with the lexicon applied to it.
     Titles, chapter headings and the byline go through the same ``speech.normalize`` at render."""
-    from dataclasses import replace
 
 
     language = script.language or "en"

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
 from audiogen import fsutil, manifest
 from audiogen.errors import ConfigError, InputError
 from audiogen.script import Script
@@ -311,7 +313,6 @@ def validate_category(category: str, subcategory: str | None) -> tuple[str, str 
 
 def check_cover(path: Path) -> None:
     """Raise ConfigError unless ``path`` is a square RGB JPEG/PNG of 1400-3000 px named .jpg/.png."""
-    from PIL import Image, UnidentifiedImageError
 
     if not path.is_file():
         raise ConfigError(f"cover file {path} does not exist; give an existing image or remove 'cover' to generate one")
@@ -544,7 +545,6 @@ def render_config(values: Mapping[str, Any]) -> str:
 
 def generate_cover(title: str, target: Path, size: int = COVER_MAX_PX, author: str | None = None) -> None:
     """Draw a plain square cover (title, wrapped and centred) and save it as an RGB JPEG."""
-    from PIL import Image, ImageDraw, ImageFont
 
     im = Image.new("RGB", (size, size), (24, 38, 58))
     draw = ImageDraw.Draw(im)
@@ -579,7 +579,6 @@ def generate_cover(title: str, target: Path, size: int = COVER_MAX_PX, author: s
 
 def import_cover(source: Path, show_dir: Path) -> Path:
     """Copy a user's cover into the show as an RGB cover.jpg/.png, downscaled to 3000 px if larger."""
-    from PIL import Image, UnidentifiedImageError
 
     source = Path(source).expanduser()
     if not source.is_file():

@@ -7,10 +7,13 @@ comes from an article is HTML-escaped.
 
 from __future__ import annotations
 
+import io
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import quote
+
+from PIL import Image
 
 from audiogen import transcripts
 from audiogen.feed import FeedEpisode, sort_episodes, xml_text
@@ -160,9 +163,7 @@ def render_index(show: "Show", episodes: Sequence[FeedEpisode]) -> str:
 def favicons(cover: Path) -> dict[str, bytes]:
     """Small icons of the cover: ``favicon.png`` (the pages link it) and ``favicon.ico``
     (where feed readers and browsers look for a site's icon unasked), so neither is a 404."""
-    import io
 
-    from PIL import Image
 
     with Image.open(cover) as im:
         im.draft("RGB", (FAVICON_PX * 2, FAVICON_PX * 2))  # JPEG: decode at a fraction of the size

@@ -25,6 +25,7 @@ from xml.parsers import expat
 
 from audiogen.errors import ConfigError
 from audiogen.limits import MAX_LEXICON_BYTES, MAX_LEXICON_ENTRIES, MAX_LEXICON_FORM_CHARS, read_limited
+from audiogen.speech_intl import normalize_intl, pre_cleanup, supports
 
 __all__ = ["Lexicon", "LexiconEntry", "parse_lexicon", "load_lexicon", "normalize", "cardinal", "ordinal", "year_words"]
 
@@ -1308,8 +1309,6 @@ def normalize(text: str, lexicon: Lexicon | None = None, language: str = "en") -
 def _normalize_rules(text: str, language: str = "en") -> str:
     """The built-in rules without the safety net (tests fuzz this directly)."""
     if not _is_english(language):
-        from audiogen.speech_intl import pre_cleanup
-
         text = pre_cleanup(text, language)
     text = _cleanup(text)
     text = _english(text) if _is_english(language) else _other_language(text, language)
@@ -1318,7 +1317,6 @@ def _normalize_rules(text: str, language: str = "en") -> str:
 
 def _other_language(text: str, language: str) -> str:
     """Neutral cleanup, then the language's own rules where audiogen.speech_intl has them."""
-    from audiogen.speech_intl import normalize_intl, supports
 
     text = _neutral(text)
     return normalize_intl(text, language) if supports(language) else text

@@ -176,7 +176,7 @@ def _base(language: str) -> str:
 
 
 def _n2w(n: int, lang: Lang, to: str = "cardinal") -> str:
-    from num2words import num2words
+    from num2words import num2words  # ~0.2 s: loaded for numbers in other languages than English
 
     return num2words(n, lang=lang.code, to=to)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import hashlib
+import importlib
 import json
 import multiprocessing
 import os
+import signal
 import struct
 import sys
 import tempfile
@@ -244,8 +246,6 @@ _worker_cache: ClipCache | None = None
 
 def _worker_init(cache_root: str, quiet_fd: bool, engine_modules: Sequence[str] = (), engine: str = "") -> None:
     global _worker_cache
-    import importlib
-    import signal
 
 
     if engine:  # name the process after its engine (ps, top, scripts/bench.py's CPU split)

@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TLEN, TPE1, CTOCFlags
+from mutagen.id3._tags import save_frame
+
 from audiogen.errors import AudioError
 from audiogen.manifest import Chapter
 from audiogen.text import clean as _clean  # players show control characters as boxes
@@ -35,31 +38,25 @@ class TagInfo:
     language: str = "eng"
 
 
-def _ordered_id3_class():
-    from mutagen.id3 import ID3
-    from mutagen.id3._tags import save_frame
+class OrderedID3(ID3):
+    """ID3 that writes text frames, then CTOC, then CHAPs by start time, then APIC."""
 
-    class OrderedID3(ID3):
-        """ID3 that writes text frames, then CTOC, then CHAPs by start time, then APIC."""
+    def _write(self, config):  # noqa: D401 - mutagen hook
+        def rank(frame):
+            fid = frame.FrameID
+            if fid == "CTOC":
+                return (1, 0)
+            if fid == "CHAP":
+                return (2, frame.start_time)
+            if fid == "APIC":
+                return (3, 0)
+            return (0, 0)
 
-        def _write(self, config):  # noqa: D401 - mutagen hook
-            def rank(frame):
-                fid = frame.FrameID
-                if fid == "CTOC":
-                    return (1, 0)
-                if fid == "CHAP":
-                    return (2, frame.start_time)
-                if fid == "APIC":
-                    return (3, 0)
-                return (0, 0)
-
-            frames = sorted(self.values(), key=rank)
-            data = [save_frame(f, config=config) for f in frames]
-            if self._unknown_v2_version == config.v2_version:
-                data.extend(d for d in self.unknown_frames if len(d) > 10)
-            return bytearray().join(data)
-
-    return OrderedID3
+        frames = sorted(self.values(), key=rank)
+        data = [save_frame(f, config=config) for f in frames]
+        if self._unknown_v2_version == config.v2_version:
+            data.extend(d for d in self.unknown_frames if len(d) > 10)
+        return bytearray().join(data)
 
 
 def _ms(seconds: float) -> int:
@@ -68,9 +65,7 @@ def _ms(seconds: float) -> int:
 
 def write_tags(path: Path | str, info: TagInfo) -> None:
     """Replace any tag on the MP3 at ``path`` with an ID3v2.3 tag built from ``info``."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLAN, TLEN, TPE1, CTOCFlags
 
-    OrderedID3 = _ordered_id3_class()
     tags = OrderedID3()
     tags.add(TIT2(encoding=3, text=[_clean(info.title)]))
     if info.artist:
@@ -116,7 +111,6 @@ def write_tags(path: Path | str, info: TagInfo) -> None:
 
 def read_chapters(path: Path | str) -> list[tuple[str, int, int]]:
     """(title, start_ms, end_ms) of each CHAP frame, in file order (for checks and tools)."""
-    from mutagen.id3 import ID3
 
     tags = ID3(str(path))
     return [(str(f.sub_frames["TIT2"].text[0]) if "TIT2" in f.sub_frames else "", f.start_time, f.end_time)

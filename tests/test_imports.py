@@ -95,3 +95,24 @@ def test_the_library_does_not_import_the_cli() -> None:
     for name, deps in graph.items():
         if not _is_cli(name):
             assert not any(_is_cli(d) for d in deps), (name, deps)
+
+
+def _local_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every import inside a function of ``path``."""
+    source = path.read_text("utf-8")
+    lines = source.splitlines()
+    found = set()
+    for fn in ast.walk(ast.parse(source)):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(fn):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    found.add((node.end_lineno, lines[node.end_lineno - 1].strip()))
+    return sorted(found)
+
+
+def test_every_function_local_import_says_why() -> None:
+    """Imports go at the top; one inside a function (an optional dependency, a slow one kept off
+    start-up or off ``--help``) carries a comment saying so."""
+    silent = [f"{path.relative_to(PACKAGE)}:{line}: {text}" for path in sorted(PACKAGE.rglob("*.py"))
+              for line, text in _local_imports(path) if "#" not in text]
+    assert not silent, "\n".join(silent)

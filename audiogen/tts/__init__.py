@@ -21,6 +21,7 @@ import os
 import pkgutil
 import threading
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
@@ -150,7 +151,6 @@ def _discover() -> None:
             except Exception:  # like a broken plug-in: the built-in engines still work
                 pass
         try:
-            from importlib.metadata import entry_points
 
             for ep in entry_points(group="audiogen.engines"):
                 try:

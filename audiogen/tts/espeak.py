@@ -16,6 +16,8 @@ import ctypes
 import ctypes.util
 import os
 
+from audiogen.errors import EngineError
+
 _loaded: str | None = None
 
 
@@ -25,7 +27,7 @@ def ensure_espeak() -> str:
     if _loaded is not None:
         return _loaded
     try:
-        import espeakng_loader
+        import espeakng_loader  # optional: else the system's eSpeak NG
     except ImportError:
         espeakng_loader = None
     if espeakng_loader is not None:
@@ -38,7 +40,6 @@ def ensure_espeak() -> str:
         ctypes.CDLL(system, mode=ctypes.RTLD_LOCAL)
         _loaded = system
         return _loaded
-    from audiogen.errors import EngineError
 
     raise EngineError("eSpeak NG is not available: reinstall audiogen (pip install .) to get espeakng-loader")
 

@@ -19,6 +19,7 @@ hibari's sharp edges, all handled here:
 from __future__ import annotations
 
 import threading
+from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
@@ -64,8 +65,8 @@ class HibariEngine:
 
     def __init__(self) -> None:
         try:
-            import hibari  # noqa: F401
-            import hibari.voices as hv
+            import hibari  # noqa: F401  optional and slow (onnxruntime): loaded when the engine starts
+            import hibari.voices as hv  # with hibari
         except Exception:  # ImportError, or a broken onnxruntime
             raise EngineError(NOT_INSTALLED) from None
         info = hv.VOICES.get(VOICE) or {}
@@ -77,8 +78,6 @@ class HibariEngine:
         self._load_lock = threading.Lock()
 
     def version(self) -> str:
-        from importlib.metadata import PackageNotFoundError, version
-
         try:
             return f"hibari-tts-{version('hibari-tts')}+{READING}"
         except PackageNotFoundError:
@@ -114,9 +113,9 @@ class HibariEngine:
     def _model(self):
         with self._load_lock:
             if self._tts is None:
-                from hibari import Hibari
-                from hibari.g2p import G2P
-                from hibari.g2p.oov import OOV
+                from hibari import Hibari  # the model loads on first use, in the worker
+                from hibari.g2p import G2P  # with hibari
+                from hibari.g2p.oov import OOV  # with hibari
 
                 try:
                     # Names its lexicon lacks: read non-English ones as a newsreader would (names.py).
@@ -146,7 +145,7 @@ class HibariEngine:
 
 
 def _resample_24k_to_22k(x: np.ndarray) -> np.ndarray:
-    from scipy.signal import resample_poly
+    from scipy.signal import resample_poly  # ~0.3 s: only when resampling
 
     return resample_poly(x, 147, 160).astype(np.float32, copy=False)
 

