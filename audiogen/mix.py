@@ -107,6 +107,35 @@ def _gain_curve(peak: np.ndarray, ceiling: np.float32, h: int) -> np.ndarray:
     return ((c[2 * h + 1 :] - c[: -(2 * h + 1)]) / (2 * h + 1)).astype(np.float32)
 
 
+def integrated_loudness(x: np.ndarray, rate: int) -> float | None:
+    """BS.1770-4 gated loudness (LUFS) of mono float audio, as ffmpeg's ebur128 reads it
+    (K-weighting by pyloudnorm; 400 ms blocks 100 ms apart, gated as in loudness_from_blocks);
+    None when it is shorter than one block or silent."""
+    block, hop = int(0.4 * rate), int(0.1 * rate)
+    if len(x) < block:
+        return None
+    y = np.asarray(x, dtype=np.float64)
+    for stage in _k_weighting(rate):
+        y = stage.apply_filter(y)
+    energy = np.concatenate(([0.0], np.cumsum(y * y)))
+    starts = np.arange(0, len(y) - block + 1, hop)
+    with np.errstate(divide="ignore"):
+        momentary = -0.691 + 10 * np.log10((energy[starts + block] - energy[starts]) / block)
+    return loudness_from_blocks(momentary, [], [])["integrated"]
+
+
+_k_filters: dict[int, tuple] = {}
+
+
+def _k_weighting(rate: int) -> tuple:
+    """pyloudnorm's two K-weighting stages for ``rate`` (built once per rate)."""
+    if rate not in _k_filters:
+        import pyloudnorm
+
+        _k_filters[rate] = tuple(pyloudnorm.Meter(rate)._filters.values())
+    return _k_filters[rate]
+
+
 def fade_edges(x: np.ndarray, fade_s: float = 0.005, rate: int = MASTER_RATE) -> np.ndarray:
     """Short raised-cosine fades at both ends so joins never click."""
     n = min(len(x) // 2, int(fade_s * rate))

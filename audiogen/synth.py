@@ -37,7 +37,7 @@ from audiogen import ffmpeg
 from audiogen.fsutil import file_lock
 from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, sweep_temp
 
-CACHE_VERSION = "5"
+CACHE_VERSION = "6"
 _MAGIC = b"AGC2"
 _HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
 DEFAULT_CACHE_CAP_MB = 1024
@@ -54,7 +54,8 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Job:
-    """Synthesize ``text`` with ``voice``, level it by ``gain_db`` and limit at ``ceiling_db``."""
+    """Synthesize ``text`` with ``voice``, level it to ``target_lufs`` (or by the voice's ``gain_db``)
+    and limit at ``ceiling_db``."""
 
     engine: str
     engine_version: str
@@ -62,11 +63,13 @@ class Job:
     text: str
     gain_db: float
     ceiling_db: float
+    target_lufs: float | None = None  # level this clip to it (gain_db is the voice's, for clips too short)
 
     @property
     def key(self) -> str:
+        target = None if self.target_lufs is None else round(self.target_lufs, 2)
         blob = json.dumps([CACHE_VERSION, self.engine, self.engine_version, asdict(self.voice),
-                           self.text, round(self.gain_db, 2), round(self.ceiling_db, 2)], ensure_ascii=False)
+                           self.text, round(self.gain_db, 2), round(self.ceiling_db, 2), target], ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -199,7 +202,37 @@ class ClipCache:
 
 def render_clip(job: Job) -> bytes:
     """Synthesize and master one clip: mono s16le PCM at 22.05 kHz."""
-    return master(speak(job), job.gain_db, job.ceiling_db)
+    x = speak(job)
+    gain = job.gain_db if job.target_lufs is None else clip_gain(x, job.gain_db, job.target_lufs, job.ceiling_db)
+    return master(x, gain, job.ceiling_db)
+
+
+EDGE_PAUSE_S = 0.15  # half the pause between two sentences (plan.SENTENCE_GAP)
+LEVEL_RANGE_DB = 6.0  # a clip's gain stays this close to its voice's (a whisper stays quieter than a shout)
+
+
+def clip_gain(x: np.ndarray, voice_gain_db: float, target_lufs: float, ceiling_db: float) -> float:
+    """Gain (dB) that brings this clip to ``target_lufs`` after limiting, measured by BS.1770 as
+    the episode is: both voices meet the target in every passage, however short, not only on
+    average over the voice's calibration text. Clips too short to measure take the voice's gain."""
+    # Measured as it sits in the episode, between pauses: the 400 ms blocks that straddle its
+    # edges count there too (a clip measured alone would end up ~0.5 LU quieter in the episode).
+    pad = np.zeros(int(EDGE_PAUSE_S * SPEECH_RATE), dtype=np.float32)
+
+    def loudness(y: np.ndarray) -> float | None:
+        return mix.integrated_loudness(np.concatenate([pad, y, pad]), SPEECH_RATE)
+
+    measured = loudness(x)
+    if measured is None:
+        return voice_gain_db
+    low, high = voice_gain_db - LEVEL_RANGE_DB, voice_gain_db + LEVEL_RANGE_DB
+    gain = float(np.clip(target_lufs - measured, low, high))
+    # The limiter takes a little loudness off the loudest clips: one correction step.
+    limited = mix.limit(x * np.float32(10 ** (gain / 20)), ceiling_db, rate=SPEECH_RATE)
+    after = loudness(limited)
+    if after is not None:
+        gain = float(np.clip(gain + (target_lufs - after), low, high))
+    return round(gain, 2)
 
 
 def speak(job: Job) -> np.ndarray:
@@ -455,9 +488,9 @@ def cached_calibration(cache: ClipCache, voice: Voice, target_lufs: float, ceili
 def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
     """Gain (dB) that brings ``voice`` to ``target_lufs`` after limiting; cached per voice.
 
-    The whole programme is levelled with one gain per voice, measured on a fixed
-    passage with ffmpeg's ebur128 (ITU-R BS.1770), so voices match each other and
-    nothing is normalized sentence by sentence.
+    Measured on a fixed passage with ffmpeg's ebur128 (ITU-R BS.1770). Clips are then
+    levelled one by one (``clip_gain``) within LEVEL_RANGE_DB of it; clips too short to
+    measure take it as it is.
     """
 
     engine = get_engine(voice.engine)

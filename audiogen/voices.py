@@ -1,5 +1,6 @@
-"""The voices of one render: narrator, quotations and cast resolved from the settings, each
-levelled once to the loudness target (the gain is cached with the clips)."""
+"""The voices of one render: narrator, quotations and cast resolved from the settings. Each clip
+is levelled to the loudness target (synth.clip_gain); each voice's calibrated gain, measured
+once and cached, serves clips too short to measure and bounds the others."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ class RenderVoices:
         return self._gains[voice]
 
     def job(self, voice: Voice, text: str) -> Job:
-        return Job(voice.engine, get_engine(voice.engine).version(), voice, text, self.gain(voice), self.ceiling)
+        return Job(voice.engine, get_engine(voice.engine).version(), voice, text, self.gain(voice), self.ceiling,
+                   self.target)
 
     def ids(self) -> dict[str, str]:
         """Role (narrator, quote, cast:Name) -> voice id, for the manifest."""
