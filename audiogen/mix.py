@@ -130,7 +130,7 @@ _k_filters: dict[int, tuple] = {}
 def _k_weighting(rate: int) -> tuple:
     """pyloudnorm's two K-weighting stages for ``rate`` (built once per rate)."""
     if rate not in _k_filters:
-        import pyloudnorm
+        import pyloudnorm  # slow (scipy.signal): only the synthesis workers level clips
 
         _k_filters[rate] = tuple(pyloudnorm.Meter(rate)._filters.values())
     return _k_filters[rate]
