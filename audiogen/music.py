@@ -1,5 +1,5 @@
 """The intro and outro stingers and the music bed: decoded into the master format, levelled
-to the speech target once per render, and the bed mixed under the title read by pydub."""
+to the speech target once per process (by their bytes), and the bed mixed under the title read by pydub."""
 
 from __future__ import annotations
 
@@ -41,19 +41,35 @@ class MusicLibrary:
 
     def get(self, name: str, offset_db: float = 0.0) -> np.ndarray:
         if name not in self._cache:
-
             path = self._path(name)
             ch = self.settings.channels
-            x = load_array(path, ch, max_seconds=MAX_BED_SECONDS if name == "bed" else MAX_STINGER_SECONDS,
-                           what=f"the {name} file")
-            loud = measure_loudness(mix.to_pcm(x, ch), MASTER_RATE, ch, true_peak=False)["integrated"]
-            if loud is None:
-                raise AudioError(f"the {name} audio {path} is silent; choose another file")
-            stereo = STEREO_OFFSET_DB if ch == 2 else 0.0
-            gain = 10 ** ((self.target + stereo - loud) / 20)
-            self._cache[name] = mix.limit(x * np.float32(gain), self.ceiling)
+            digest = hashlib.sha256(read_limited(path, MAX_AUDIO_BYTES, f"the {name} file", AudioError)).hexdigest()
+            key = (digest, name == "bed", ch, self.target, self.ceiling)
+            x = _LEVELLED.get(key)
+            if x is None:
+                x = load_array(path, ch, max_seconds=MAX_BED_SECONDS if name == "bed" else MAX_STINGER_SECONDS,
+                               what=f"the {name} file")
+                loud = measure_loudness(mix.to_pcm(x, ch), MASTER_RATE, ch, true_peak=False)["integrated"]
+                if loud is None:
+                    raise AudioError(f"the {name} audio {path} is silent; choose another file")
+                stereo = STEREO_OFFSET_DB if ch == 2 else 0.0
+                gain = 10 ** ((self.target + stereo - loud) / 20)
+                x = mix.limit(x * np.float32(gain), self.ceiling)
+                x.flags.writeable = False  # shared by every render in this process
+                while len(_LEVELLED) >= _LEVELLED_KEPT:
+                    _LEVELLED.pop(next(iter(_LEVELLED)), None)
+                _LEVELLED[key] = x
+            self._cache[name] = x
         x = self._cache[name]
         return x if offset_db == 0 else x * np.float32(10 ** (offset_db / 20))
+
+
+# Levelled music by (file digest, bed?, channels, target, ceiling), kept for the process's next
+# renders: a batch or cluster worker renders many articles with the same stingers, and decoding
+# and measuring them (six ffmpeg runs) cost about 0.3 CPU-s per render, a sixth of a short
+# eSpeak episode. A few entries of seconds of audio each: flat memory.
+_LEVELLED: dict[tuple, np.ndarray] = {}
+_LEVELLED_KEPT = 6
 
 
 def over_bed(voice: np.ndarray, bed: np.ndarray, channels: int) -> tuple[np.ndarray, int]:
