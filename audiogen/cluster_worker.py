@@ -126,6 +126,7 @@ class AudiogenPlugin(WorkerPlugin):
             self.error = f"worker {worker.address} cannot render: {exc}"
             raise ClusterError(self.error) from None
         self.settings = settings
+        _stop_task_profiler(worker)
         # Load the engine and level the voices on the thread that runs the tasks (the engine is a
         # per-process singleton), ahead of them; registration does not wait for it.
         self.ready = worker.executors["default"].submit(self._warm_up, worker.local_directory)
@@ -133,6 +134,18 @@ class AudiogenPlugin(WorkerPlugin):
     def _warm_up(self, local_dir: str) -> None:
         with self.lock, tempfile.TemporaryDirectory(prefix="audiogen-warmup-", dir=local_dir) as tmp:
             _render_files(self, TaskInput("warm-up.md", _WARMUP_ARTICLE.encode(), ""), Path(tmp) / "out")
+
+
+def _stop_task_profiler(worker: Any) -> None:
+    """Stop Dask's statistical profiler on this worker: every 10 ms it walks the stack of the
+    thread running the task, under the GIL, which cost a render about a fifth of its CPU
+    (0.3 CPU-s per short eSpeak article, measured by scripts/bench_cluster.py). It only feeds
+    the dashboard's profile page; audiogen's tasks are one long render each."""
+    callbacks = getattr(worker, "periodic_callbacks", {})
+    for name in ("profile", "profile-cycle"):
+        pc = callbacks.get(name)
+        if pc is not None:
+            pc.stop()
 
 
 def _render_files(plugin: AudiogenPlugin, item: TaskInput, out: Path) -> tuple[str, float, str]:

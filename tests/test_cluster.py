@@ -133,8 +133,14 @@ def _check_show(show: Path, expected_titles: list[str]) -> None:
             assert (folder / json.loads(m.read_text())["mp3"]).is_file()
 
 
+def _scheduler_calls(dask_scheduler) -> float:
+    """How many times clients have asked the scheduler for its workers' threads so far (its op
+    counter moves counts between time windows, keeping their sum)."""
+    return sum(c.get("ncores", 0) for c in dask_scheduler.counters["op"].components)
+
+
 def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: Path) -> None:
-    address, _ = cluster
+    address, client = cluster
     names = _articles(tmp_path, TOPICS[:3])
     (tmp_path / "empty.md").write_text("", encoding="utf-8")  # refused by the client
     (tmp_path / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))  # refused by the worker's parse
@@ -142,8 +148,13 @@ def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: P
     show = _show(tmp_path)
     args = [*names, "empty.md", "image.md", "same-title.md", "--show", str(show), "--cluster", address, "--json",
             *FAKE]
+    before = client.run_on_scheduler(_scheduler_calls)
     rc, data, err = _run(args, tmp_path)
     assert rc == 1, err
+    # The client waits on its futures, not by polling the scheduler (it once asked it ~300 times a second).
+    assert client.run_on_scheduler(_scheduler_calls) - before < 100
+    # audiogen's workers run without Dask's 100-per-second stack sampler (a fifth of a render's CPU).
+    assert not any(client.run(lambda dask_worker: dask_worker.periodic_callbacks["profile"].is_running()).values())
     status = {Path(a["article"]).name: a["status"] for a in data["articles"]}
     assert status == {**{n: "rendered" for n in names}, "empty.md": "failed", "image.md": "failed",
                       "same-title.md": "rendered"}, err
