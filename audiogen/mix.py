@@ -114,9 +114,9 @@ def integrated_loudness(x: np.ndarray, rate: int) -> float | None:
     block, hop = int(0.4 * rate), int(0.1 * rate)
     if len(x) < block:
         return None
-    y = np.asarray(x, dtype=np.float64)
-    for stage in _k_weighting(rate):
-        y = stage.apply_filter(y)
+    from scipy.signal import sosfilt  # slow (scipy.signal): only the synthesis workers level clips
+
+    y = sosfilt(_k_weighting(rate), np.asarray(x, dtype=np.float64))
     energy = np.concatenate(([0.0], np.cumsum(y * y)))
     starts = np.arange(0, len(y) - block + 1, hop)
     with np.errstate(divide="ignore"):
@@ -124,15 +124,19 @@ def integrated_loudness(x: np.ndarray, rate: int) -> float | None:
     return loudness_from_blocks(momentary, [], [])["integrated"]
 
 
-_k_filters: dict[int, tuple] = {}
+_k_filters: dict[int, np.ndarray] = {}
 
 
-def _k_weighting(rate: int) -> tuple:
-    """pyloudnorm's two K-weighting stages for ``rate`` (built once per rate)."""
+def _k_weighting(rate: int) -> np.ndarray:
+    """pyloudnorm's two K-weighting stages for ``rate`` as second-order sections (built once per rate)."""
     if rate not in _k_filters:
         import pyloudnorm  # slow (scipy.signal): only the synthesis workers level clips
 
-        _k_filters[rate] = tuple(pyloudnorm.Meter(rate)._filters.values())
+        sos = []
+        for stage in pyloudnorm.Meter(rate)._filters.values():
+            b, a = stage.generate_coefficients()
+            sos.append(np.concatenate([np.asarray(b) * stage.passband_gain, a]) / a[0])
+        _k_filters[rate] = np.asarray(sos)
     return _k_filters[rate]
 
 

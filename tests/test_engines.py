@@ -109,7 +109,7 @@ def test_render_levels_both_voices(engine, tmp_path):
                            "--engine", engine, "--no-stingers", "--json", "-q"], capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
-    want = {"auto": ("hibari", "piper")}.get(engine, (engine, engine))
+    want = {"auto": ("hibari", "piper"), "hibari": ("hibari", "piper")}.get(engine, (engine, engine))
     assert (data["engines"]["narrator"], data["engines"]["quote"]) == want
     assert data["voices"]["narrator"] and data["voices"]["quote"]
     mp3 = Path(data["mp3"])

@@ -251,9 +251,17 @@ def resolve_voice(name: str, voice: str | None, *, role: str = "narrator", langu
 
     With ``auto`` and a voice name, the engine chosen for the language is asked first,
     then every other installed engine: ``--voice joe`` finds the Piper voice and
-    ``--voice gmw/en-us`` the eSpeak one without naming the engine.
+    ``--voice gmw/en-us`` the eSpeak one without naming the engine. An engine with a single
+    voice (``--engine hibari``) leaves quotations to auto's quote voice when that is natural.
     """
     first = choose_engine(name, language, role)
+    if (canonical(name) != AUTO and voice is None and role != "narrator" and pitch is None
+            and get_engine(first).default_voice(role, language) is None):
+        # The chosen engine has one voice (hibari): quotations get auto's other natural person, when
+        # one is installed, rather than the narrator pitched down (--quote-voice still picks anything).
+        other = choose_engine(AUTO, language, role)
+        if other != first and spec(other).natural:
+            name, first = AUTO, other
     if canonical(name) == AUTO and voice is None and role != "narrator" and first != choose_engine(name, language):
         # Another engine than the narrator's is already another person: use its own voice, unaltered
         # (an engine's default quote voice may be a variant of its narrator, made to contrast with it).
