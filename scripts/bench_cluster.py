@@ -10,28 +10,35 @@ with an empty clip cache so every run synthesizes everything:
 - cluster 2: the same with ``--nworkers 2``.
 
 Wall time is the ``audiogen batch`` command's, from start to the feed rebuilt (the
-cluster itself is started beforehand, as it would be in use). CPU is measured for the
-cluster runs: every worker process's (psutil) and the client command's (getrusage). From
-those: the speed-up of 2 workers over 1, the overhead per task of the cluster against
-the local pool with the same parallelism, CPU-seconds per hour of audio, and the
-sizing figures of docs/cluster.md.
+cluster itself is started beforehand, as it would be in use, but its workers are new:
+their warm-up is in the figure). CPU is counted for every process: the batch command and
+whatever it waited for (getrusage: the local pool, ffmpeg), the scheduler and the worker
+processes with their ffmpeg children (psutil). From those: the speed-up of 2 workers over
+1 (and of the local pool's -j 2 over -j 1), the cores a single worker keeps busy (the
+render overlaps synthesis with its ffmpeg encoder, which bounds the speed-up 2 cores can
+give), the overhead per task of the cluster against the local pool with the same
+parallelism, CPU-seconds per hour of audio, and the sizing figures of docs/cluster.md.
 
     python scripts/bench_cluster.py                   # 12 articles of 500 words, eSpeak
+    python scripts/bench_cluster.py --words 150 --repeat 3 --json out.json
     python scripts/bench_cluster.py --engine fake     # needs tests/ on PYTHONPATH (the fake engine)
-    python scripts/bench_cluster.py --json out.json
 
-The machine is shared: the script prints the load average before and after; a run is
-only worth quoting when both are low.
+The machine may be shared: every run prints the load average (1 minute) before and
+after it, and ``--repeat`` runs rounds of the four configurations and reports medians. A
+figure is only worth quoting with its load, and as the code's own when the load stays
+below the core count.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,12 +82,37 @@ def _init_show(root: Path) -> Path:
     return show
 
 
-def _batch(articles: list[Path], show: Path, extra: list[str], env: dict[str, str]) -> dict:
+def _become_subreaper() -> None:
+    """Orphaned descendants (the local pool's processes, whose parent is the forkserver) are
+    re-parented to this process, so reaping them puts their CPU into RUSAGE_CHILDREN."""
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _reap_orphans(keep: set[int], timeout: float = 10.0) -> None:
+    """Wait for the children of ours that are not ``keep`` (orphans left by a batch) to end."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [p.pid for p in psutil.Process().children() if p.pid not in keep]
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+
+
+def _batch(articles: list[Path], show: Path, extra: list[str], env: dict[str, str], keep: set[int]) -> dict:
     cmd = [sys.executable, "-m", "audiogen", "batch", *map(str, articles), "--show", str(show), "--json", "-q", *extra]
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     wall = time.perf_counter() - t0
+    _reap_orphans(keep)
     if proc.returncode != 0:
         raise SystemExit(f"batch failed ({proc.returncode}): {proc.stderr[-2000:]}")
     data = json.loads(proc.stdout)
@@ -115,8 +147,9 @@ class Cluster:
         with Client(self.address, timeout=60, set_as_default=False) as c:
             c.wait_for_workers(nworkers, timeout=120)
 
-    def cpu(self) -> float:
-        return _tree_cpu(self.workers.pid)
+    def cpu(self) -> tuple[float, float]:
+        """CPU-seconds so far of the scheduler and of the workers (nannies, workers, their ffmpeg)."""
+        return _tree_cpu(self.sched.pid), _tree_cpu(self.workers.pid)
 
     def close(self) -> None:
         for p in (self.workers, self.sched):
@@ -129,8 +162,45 @@ class Cluster:
                 os.killpg(p.pid, signal.SIGKILL)
 
 
+CONFIGS = (("local -j 1", "local", 1), ("local -j 2", "local", 2), ("cluster 1", "cluster", 1),
+           ("cluster 2", "cluster", 2))
+
+
+def _load1() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _one(name: str, kind: str, n: int, articles: list[Path], common: list[str], root: Path) -> dict:
+    """One batch of the articles in configuration ``name``, with an empty clip cache."""
+    root.mkdir(parents=True)
+    env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(root / "cache")}
+    load0 = _load1()
+    if kind == "local":
+        r = _batch(articles, _init_show(root), [*common, "-j", str(n), "--workers", "1"], env, set())
+        r["cpu_s"] = r["client_cpu_s"]  # the batch process, its pool and their ffmpeg runs
+    else:
+        cluster = Cluster(n, root, env)
+        try:
+            s0, w0 = cluster.cpu()
+            r = _batch(articles, _init_show(root), [*common, "--cluster", cluster.address], env,
+                       {cluster.sched.pid, cluster.workers.pid})
+            s1, w1 = cluster.cpu()
+        finally:
+            cluster.close()
+        r["scheduler_cpu_s"], r["worker_cpu_s"] = round(s1 - s0, 2), round(w1 - w0, 2)
+        r["cpu_s"] = round(r["client_cpu_s"] + r["scheduler_cpu_s"] + r["worker_cpu_s"], 2)
+    r["load_before"], r["load_after"] = load0, _load1()
+    r["cores_busy"] = round(r["cpu_s"] / r["wall_s"], 2)
+    return r
+
+
+def _median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 2)
+
+
 def run(args: argparse.Namespace) -> dict:
     work = Path(tempfile.mkdtemp(prefix="audiogen-bench-cluster-"))
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in CONFIGS}
     try:
         folder = work / "articles"
         folder.mkdir()
@@ -140,52 +210,51 @@ def run(args: argparse.Namespace) -> dict:
             p.write_text(generate_article(args.words, seed=100 + i), encoding="utf-8")
             articles.append(p)
         common = ["--engine", args.engine, "--no-stingers"] if args.no_stingers else ["--engine", args.engine]
-        results: dict[str, dict] = {}
-        for name, jobs in (("local -j 1", 1), ("local -j 2", 2)):
-            root = work / name.replace(" ", "_")
-            root.mkdir()
-            env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(root / "cache")}
-            r = _batch(articles, _init_show(root), [*common, "-j", str(jobs), "--workers", "1"], env)
-            r.pop("client_cpu_s")  # not all of it: the pool's processes are not all reaped by getrusage
-            results[name] = r
-            print(f"{name}: {r['wall_s']} s wall", flush=True)
-        for n in (1, 2):
-            name = f"cluster {n}"
-            root = work / name.replace(" ", "_")
-            root.mkdir()
-            env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(root / "cache")}
-            cluster = Cluster(n, root, env)
-            try:
-                cpu0 = cluster.cpu()
-                r = _batch(articles, _init_show(root), [*common, "--cluster", cluster.address], env)
-                r["worker_cpu_s"] = round(cluster.cpu() - cpu0, 2)
-            finally:
-                cluster.close()
-            r["cpu_s"] = round(r["client_cpu_s"] + r["worker_cpu_s"], 2)
-            results[name] = r
-            print(f"{name}: {r['wall_s']} s wall, {r['cpu_s']} s CPU "
-                  f"(client {r['client_cpu_s']}, workers {r['worker_cpu_s']})", flush=True)
+        # Rounds of every configuration in turn: a burst of load from elsewhere on a shared
+        # machine then hits one round of each, not every repeat of one configuration.
+        for k in range(args.repeat):
+            for name, kind, n in CONFIGS:
+                r = _one(name, kind, n, articles, common, work / f"{k}-{name.replace(' ', '_')}")
+                runs[name].append(r)
+                cpu = (f"client {r['client_cpu_s']}, scheduler {r['scheduler_cpu_s']}, workers {r['worker_cpu_s']}"
+                       if kind == "cluster" else "batch and its pool")
+                print(f"[{k + 1}/{args.repeat}] {name}: {r['wall_s']} s wall, {r['cpu_s']} CPU-s ({cpu}), "
+                      f"{r['cores_busy']} cores busy; load {r['load_before']} -> {r['load_after']}", flush=True)
     finally:
         if args.keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     n = args.articles
-    c1, c2, l1, l2 = (results[k] for k in ("cluster 1", "cluster 2", "local -j 1", "local -j 2"))
-    audio_h = c1["audio_s"] / 3600
-    cpu_per_article = c1["worker_cpu_s"] / n  # one worker: its CPU is the renders' (plus its idle ticks)
+    wall = {name: _median([r["wall_s"] for r in rs]) for name, rs in runs.items()}
+    best = {name: min(r["wall_s"] for r in rs) for name, rs in runs.items()}
+    cpu = {name: _median([r["cpu_s"] for r in rs]) for name, rs in runs.items()}
+    c1 = runs["cluster 1"]
+    audio_s = c1[0]["audio_s"]
+    # One worker's CPU is its renders' plus the warm-up and Dask's own upkeep (a few % of a core).
+    cpu_per_article = _median([r["worker_cpu_s"] for r in c1]) / n
     summary = {
-        "speedup_2_over_1": round(c1["wall_s"] / c2["wall_s"], 2),
-        "overhead_per_task_s_1": round((c1["wall_s"] - l1["wall_s"]) / n, 3),
-        "overhead_per_task_s_2": round((c2["wall_s"] - l2["wall_s"]) * 2 / n, 3),
-        "cpu_s_per_audio_hour": round(c1["worker_cpu_s"] / audio_h, 1),
-        "client_cpu_s_per_article": round(c2["client_cpu_s"] / n, 2),
-        "audio_min_per_article": round(c2["audio_s"] / n / 60, 2),
+        "wall_s_median": wall,
+        "wall_s_best": best,
+        "cpu_s_median": cpu,
+        "speedup_2_over_1": round(wall["cluster 1"] / wall["cluster 2"], 2),
+        "speedup_2_over_1_best": round(best["cluster 1"] / best["cluster 2"], 2),
+        "local_speedup_j2_over_j1": round(wall["local -j 1"] / wall["local -j 2"], 2),
+        "cores_busy_cluster_1": _median([r["cores_busy"] for r in c1]),
+        "overhead_per_task_s_1": round((wall["cluster 1"] - wall["local -j 1"]) / n, 3),
+        "overhead_per_task_s_2": round((wall["cluster 2"] - wall["local -j 2"]) * 2 / n, 3),
+        "cpu_overhead_per_task_s": round((cpu["cluster 2"] - cpu["local -j 2"]) / n, 3),
+        "client_cpu_s_per_article": round(_median([r["client_cpu_s"] for r in runs["cluster 2"]]) / n, 2),
+        "audio_min_per_article": round(audio_s / n / 60, 2),
         "cpu_s_per_article": round(cpu_per_article, 2),
+        "cpu_s_per_audio_hour": round(cpu_per_article * n / (audio_s / 3600), 1),
         "articles_per_day_per_core": int(86400 / cpu_per_article),
         "cores_for_50000_a_day": round(50000 * cpu_per_article / 86400, 1),
+        "load_range": [min(r["load_before"] for rs in runs.values() for r in rs),
+                       max(r["load_after"] for rs in runs.values() for r in rs)],
     }
-    return {"engine": args.engine, "articles": n, "words": args.words, "runs": results, "summary": summary}
+    return {"engine": args.engine, "articles": n, "words": args.words, "repeat": args.repeat, "runs": runs,
+            "summary": summary}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,17 +262,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=12)
     ap.add_argument("--words", type=int, default=500, help="Words per article (default 500, about 3 minutes).")
     ap.add_argument("--engine", default="pyttsx3")
+    ap.add_argument("--repeat", type=int, default=1, help="Rounds of the four runs (medians are reported).")
     ap.add_argument("--no-stingers", action="store_true")
     ap.add_argument("--keep", action="store_true", help="Keep the work folder.")
     ap.add_argument("--json", type=Path, default=None, help="Write the results here too.")
     args = ap.parse_args(argv)
-    load0 = os.getloadavg()
+    _become_subreaper()
     report = run(args)
-    report["load_before"] = [round(x, 2) for x in load0]
-    report["load_after"] = [round(x, 2) for x in os.getloadavg()]
     report["cpus"] = os.cpu_count()
     print(json.dumps(report["summary"], indent=2))
-    print(f"load average before {report['load_before']}, after {report['load_after']} on {report['cpus']} CPUs")
+    lo, hi = report["summary"]["load_range"]
+    print(f"load average (1 min) {lo} to {hi} during the runs, on {report['cpus']} CPUs")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
