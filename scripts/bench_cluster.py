@@ -122,9 +122,13 @@ def _batch(articles: list[Path], show: Path, extra: list[str], env: dict[str, st
 
 
 class Cluster:
-    """A scheduler and N single-threaded workers on loopback, started with Dask's commands."""
+    """A scheduler and N single-threaded workers on loopback, started with Dask's commands.
 
-    def __init__(self, nworkers: int, root: Path, env: dict[str, str]):
+    ``pin``: each worker is its own ``dask worker`` command held to one core (worker i on
+    core i, with its nanny and ffmpeg runs), so one worker cannot spill onto a second core.
+    """
+
+    def __init__(self, nworkers: int, root: Path, env: dict[str, str], pin: bool = False):
         self.root = root
         sched_file = root / "scheduler.json"
         self.sched = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
@@ -137,40 +141,50 @@ class Cluster:
                 self.address = json.loads(sched_file.read_text())["address"]
             except (OSError, ValueError, KeyError):
                 time.sleep(0.1)
-        self.workers = subprocess.Popen([sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1",
-                                         "--nworkers", str(nworkers), "--no-dashboard", "--host", "127.0.0.1",
-                                         "--local-directory", str(root / "work")],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                        start_new_session=True)
+        cmd = [sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1", "--no-dashboard",
+               "--host", "127.0.0.1", "--local-directory", str(root / "work")]
+        cores = sorted(os.sched_getaffinity(0))
+        groups = [(["--nworkers", "1"], {cores[i % len(cores)]}) for i in range(nworkers)] if pin else \
+            [(["--nworkers", str(nworkers)], None)]
+        self.workers = [subprocess.Popen([*cmd, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                         start_new_session=True,
+                                         preexec_fn=(lambda c=core: os.sched_setaffinity(0, c)) if core else None)
+                        for args, core in groups]
         from distributed import Client
 
         with Client(self.address, timeout=60, set_as_default=False) as c:
             c.wait_for_workers(nworkers, timeout=120)
 
+    @property
+    def pids(self) -> set[int]:
+        return {self.sched.pid, *(w.pid for w in self.workers)}
+
     def cpu(self) -> tuple[float, float]:
         """CPU-seconds so far of the scheduler and of the workers (nannies, workers, their ffmpeg)."""
-        return _tree_cpu(self.sched.pid), _tree_cpu(self.workers.pid)
+        return _tree_cpu(self.sched.pid), sum(_tree_cpu(w.pid) for w in self.workers)
 
     def close(self) -> None:
-        for p in (self.workers, self.sched):
+        procs = [*self.workers, self.sched]
+        for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
-        for p in (self.workers, self.sched):
+        for p in procs:
             try:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
 
 
-CONFIGS = (("local -j 1", "local", 1), ("local -j 2", "local", 2), ("cluster 1", "cluster", 1),
-           ("cluster 2", "cluster", 2))
+CONFIGS = (("local -j 1", "local", 1, False), ("local -j 2", "local", 2, False), ("cluster 1", "cluster", 1, False),
+           ("cluster 2", "cluster", 2, False))
+PINNED = (("cluster 1 pinned", "cluster", 1, True), ("cluster 2 pinned", "cluster", 2, True))
 
 
 def _load1() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _one(name: str, kind: str, n: int, articles: list[Path], common: list[str], root: Path) -> dict:
+def _one(name: str, kind: str, n: int, pin: bool, articles: list[Path], common: list[str], root: Path) -> dict:
     """One batch of the articles in configuration ``name``, with an empty clip cache."""
     root.mkdir(parents=True)
     env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(root / "cache")}
@@ -179,11 +193,11 @@ def _one(name: str, kind: str, n: int, articles: list[Path], common: list[str], 
         r = _batch(articles, _init_show(root), [*common, "-j", str(n), "--workers", "1"], env, set())
         r["cpu_s"] = r["client_cpu_s"]  # the batch process, its pool and their ffmpeg runs
     else:
-        cluster = Cluster(n, root, env)
+        cluster = Cluster(n, root, env, pin)
         try:
             s0, w0 = cluster.cpu()
             r = _batch(articles, _init_show(root), [*common, "--cluster", cluster.address], env,
-                       {cluster.sched.pid, cluster.workers.pid})
+                       cluster.pids)
             s1, w1 = cluster.cpu()
         finally:
             cluster.close()
@@ -200,7 +214,8 @@ def _median(xs: list[float]) -> float:
 
 def run(args: argparse.Namespace) -> dict:
     work = Path(tempfile.mkdtemp(prefix="audiogen-bench-cluster-"))
-    runs: dict[str, list[dict]] = {name: [] for name, _, _ in CONFIGS}
+    configs = CONFIGS + PINNED if args.pin else CONFIGS
+    runs: dict[str, list[dict]] = {name: [] for name, _, _, _ in configs}
     try:
         folder = work / "articles"
         folder.mkdir()
@@ -213,8 +228,8 @@ def run(args: argparse.Namespace) -> dict:
         # Rounds of every configuration in turn: a burst of load from elsewhere on a shared
         # machine then hits one round of each, not every repeat of one configuration.
         for k in range(args.repeat):
-            for name, kind, n in CONFIGS:
-                r = _one(name, kind, n, articles, common, work / f"{k}-{name.replace(' ', '_')}")
+            for name, kind, n, pin in configs:
+                r = _one(name, kind, n, pin, articles, common, work / f"{k}-{name.replace(' ', '_')}")
                 runs[name].append(r)
                 cpu = (f"client {r['client_cpu_s']}, scheduler {r['scheduler_cpu_s']}, workers {r['worker_cpu_s']}"
                        if kind == "cluster" else "batch and its pool")
@@ -250,6 +265,9 @@ def run(args: argparse.Namespace) -> dict:
         "cpu_s_per_audio_hour": round(cpu_per_article * n / (audio_s / 3600), 1),
         "articles_per_day_per_core": int(86400 / cpu_per_article),
         "cores_for_50000_a_day": round(50000 * cpu_per_article / 86400, 1),
+        **({"speedup_2_over_1_pinned": round(wall["cluster 1 pinned"] / wall["cluster 2 pinned"], 2),
+            "speedup_2_over_1_pinned_best": round(best["cluster 1 pinned"] / best["cluster 2 pinned"], 2)}
+           if args.pin else {}),
         "load_range": [min(r["load_before"] for rs in runs.values() for r in rs),
                        max(r["load_after"] for rs in runs.values() for r in rs)],
     }
@@ -263,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", type=int, default=500, help="Words per article (default 500, about 3 minutes).")
     ap.add_argument("--engine", default="pyttsx3")
     ap.add_argument("--repeat", type=int, default=1, help="Rounds of the four runs (medians are reported).")
+    ap.add_argument("--pin", action="store_true",
+                    help="Also run 1 and 2 workers held to one core each (scaling per core, without the second "
+                         "core a lone worker's encoder borrows).")
     ap.add_argument("--no-stingers", action="store_true")
     ap.add_argument("--keep", action="store_true", help="Keep the work folder.")
     ap.add_argument("--json", type=Path, default=None, help="Write the results here too.")
