@@ -202,38 +202,24 @@ class ClipCache:
 
 def render_clip(job: Job) -> bytes:
     """Synthesize and master one clip: mono s16le PCM at 22.05 kHz."""
-    x = speak(job)
-    gain = job.gain_db if job.target_lufs is None else clip_gain(x, job.gain_db, job.target_lufs, job.ceiling_db)
-    return master(x, gain, job.ceiling_db)
+    return master(speak(job), job.gain_db, job.ceiling_db, job.target_lufs)
 
 
 EDGE_PAUSE_S = 0.15  # half the pause between two sentences (plan.SENTENCE_GAP)
 LEVEL_RANGE_DB = 6.0  # a clip's gain stays this close to its voice's (a whisper stays quieter than a shout)
 
 
-def clip_gain(x: np.ndarray, voice_gain_db: float, target_lufs: float, ceiling_db: float) -> float:
-    """Gain (dB) that brings this clip to ``target_lufs`` after limiting, measured by BS.1770 as
-    the episode is: both voices meet the target in every passage, however short, not only on
-    average over the voice's calibration text. Clips too short to measure take the voice's gain."""
+def clip_gain(x: np.ndarray, voice_gain_db: float, target_lufs: float) -> float:
+    """Gain (dB) that brings this clip to ``target_lufs``, measured by BS.1770 as the episode
+    is: both voices meet the target in every passage, however short, not only on average over
+    the voice's calibration text. Clips too short to measure take the voice's gain."""
     # Measured as it sits in the episode, between pauses: the 400 ms blocks that straddle its
-    # edges count there too (a clip measured alone would end up ~0.5 LU quieter in the episode).
+    # edges count there too.
     pad = np.zeros(int(EDGE_PAUSE_S * SPEECH_RATE), dtype=np.float32)
-
     measured = mix.integrated_loudness(np.concatenate([pad, x, pad]), SPEECH_RATE)
     if measured is None:
         return voice_gain_db
-    low, high = voice_gain_db - LEVEL_RANGE_DB, voice_gain_db + LEVEL_RANGE_DB
-    gain = float(np.clip(target_lufs - measured, low, high))
-    if float(np.abs(x).max(initial=0.0)) * 10 ** (gain / 20) <= 10 ** (ceiling_db / 20):
-        return round(gain, 2)  # the limiter will not touch it
-    # The limiter takes a little loudness off the loudest clips: make it up (its loss is read from
-    # the energy it removes; one step, as the limiter only touches the peaks).
-    scaled = x * np.float32(10 ** (gain / 20))
-    limited = mix.limit(scaled, ceiling_db, rate=SPEECH_RATE)
-    before, after = float(np.dot(scaled, scaled)), float(np.dot(limited, limited))
-    if after > 0:
-        gain = float(np.clip(gain + 10 * np.log10(before / after), low, high))
-    return round(gain, 2)
+    return float(np.clip(target_lufs - measured, voice_gain_db - LEVEL_RANGE_DB, voice_gain_db + LEVEL_RANGE_DB))
 
 
 def speak(job: Job) -> np.ndarray:
@@ -252,13 +238,24 @@ def speak(job: Job) -> np.ndarray:
     raise EngineError(f"the speech engine returned no audio for: {job.text[:60]!r}")
 
 
-def master(x: np.ndarray, gain_db: float, ceiling_db: float) -> bytes:
-    """Level, limit and fade a clip; return s16le PCM."""
-
-    x = x * np.float32(10 ** (gain_db / 20))
-    x = mix.limit(x, ceiling_db, rate=SPEECH_RATE)
-    x = mix.fade_edges(x, rate=SPEECH_RATE)
-    return mix.to_pcm(x, 1)
+def master(x: np.ndarray, gain_db: float, ceiling_db: float, target_lufs: float | None = None) -> bytes:
+    """Level (by ``gain_db``, or to ``target_lufs`` within LEVEL_RANGE_DB of it), limit and fade
+    a clip; return s16le PCM."""
+    if target_lufs is None:
+        y = mix.limit(x * np.float32(10 ** (gain_db / 20)), ceiling_db, rate=SPEECH_RATE)
+    else:
+        gain = clip_gain(x, gain_db, target_lufs)
+        scaled = x * np.float32(10 ** (gain / 20))
+        y = mix.limit(scaled, ceiling_db, rate=SPEECH_RATE)
+        # The limiter takes a little loudness off the loudest clips: make up what it removed
+        # (read from the energy; the limiter only touches peaks, so one step is enough)
+        before, after = float(np.dot(scaled, scaled)), float(np.dot(y, y))
+        loss = 10 * np.log10(before / after) if after > 0 else 0.0
+        if loss > 0.1:  # less is not worth a second pass
+            gain = float(np.clip(gain + loss, gain_db - LEVEL_RANGE_DB, gain_db + LEVEL_RANGE_DB))
+            y = mix.limit(x * np.float32(10 ** (gain / 20)), ceiling_db, rate=SPEECH_RATE)
+    y = mix.fade_edges(y, rate=SPEECH_RATE)
+    return mix.to_pcm(y, 1)
 
 
 def _trim_silence(x: np.ndarray, threshold: float = 10 ** (-60 / 20), lead_s: float = 0.005,

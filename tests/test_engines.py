@@ -265,7 +265,7 @@ def test_each_clip_is_levelled_to_the_target_as_ffmpeg_measures_it():
     loud clip of one voice to the same loudness (the voice's gain alone would leave them apart)."""
     from audiogen import ffmpeg, mix
     from audiogen.audio import SPEECH_RATE
-    from audiogen.synth import Job, clip_gain, master, speak
+    from audiogen.synth import Job, master, speak
 
     engine = tts.get_engine("piper")
     voice = engine.resolve(None)
@@ -277,6 +277,7 @@ def test_each_clip_is_levelled_to_the_target_as_ffmpeg_measures_it():
     voice_gain = -19.0 - ours  # what the voice's calibration would give
     for scale in (0.6, 1.0, 1.6):  # -4.4 dB, as spoken, +4.1 dB
         y = x * np.float32(scale)
-        pcm = master(y, clip_gain(y, voice_gain, -19.0, -2.5), -2.5)
+        pause = bytes(2 * int(0.15 * SPEECH_RATE))  # measured between pauses, as in an episode
+        pcm = pause + master(y, voice_gain, -2.5, -19.0) + pause
         got = ffmpeg.measure_loudness(pcm, SPEECH_RATE, 1, true_peak=False)["integrated"]
         assert abs(got - -19.0) <= 0.3, (scale, got)
