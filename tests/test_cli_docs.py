@@ -49,9 +49,22 @@ def test_every_command_and_option_is_in_help_and_the_readme() -> None:
             assert name in options.get(opt, set()), f"README's options table does not list {opt} for {name}"
 
 
+def test_the_top_level_options_are_in_help_and_the_readme() -> None:
+    """``audiogen --debug``, ``--version``: the options before the command (row "audiogen")."""
+    _, options = _readme_tables()
+    top = CliRunner().invoke(cli, ["--help"], terminal_width=200)
+    assert top.exit_code == 0
+    opts = [o for o, p in _options(cli).items() if not p.hidden and o not in ("-h", "--help")]
+    assert {"--debug", "--version"} <= set(opts)
+    for opt in opts:
+        assert re.search(rf"^\s+{re.escape(opt)}\s", top.output, re.M), f"{opt} missing from 'audiogen --help'"
+        assert "audiogen" in options.get(opt, set()), f"README's options table does not list {opt} for audiogen"
+
+
 def test_the_readme_lists_nothing_the_cli_lacks() -> None:
     commands, options = _readme_tables()
     assert set(commands) <= set(cli.commands), set(commands) - set(cli.commands)
     for opt, names in options.items():
         for name in names:
-            assert name in cli.commands and opt in _options(cli.commands[name]), f"README: {name} has no {opt}"
+            cmd = cli if name == "audiogen" else cli.commands.get(name)
+            assert cmd is not None and opt in _options(cmd), f"README: {name} has no {opt}"
