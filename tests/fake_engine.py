@@ -8,12 +8,14 @@ depends only on the text, so timelines are reproducible. Real engines stay for t
 end-to-end tests.
 
 Text containing ``FAKE-ERROR`` raises EngineError; ``FAKE-CRASH`` kills the process
-(to test what happens when an engine crashes).
+(to test what happens when an engine crashes). ``AUDIOGEN_FAKE_DELAY=S`` makes each clip
+take S seconds (asleep, no CPU): a render to stop mid-synthesis, as a real voice takes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import zlib
 
 import numpy as np
@@ -57,6 +59,7 @@ class FakeEngine:
             raise EngineError("the fake engine was asked to fail")
         if "FAKE-CRASH" in text:
             os._exit(3)
+        time.sleep(float(os.environ.get("AUDIOGEN_FAKE_DELAY") or 0))
         freq = VOICES[voice.id] * (1 + ((voice.pitch or 50) - 50) / 200)
         word = int(WORD_S * RATE * 175 / voice.rate)
         gap = np.zeros(int(GAP_S * RATE), dtype=np.float32)

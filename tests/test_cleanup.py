@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from audiogen import cleanup
-from conftest import FAKE, SHORT_ARTICLE, run_cli
+from conftest import FAKE, SHORT_ARTICLE, invoke
 from test_hardening_signals import _article, _descendants, _running
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and POSIX signals")
@@ -32,6 +32,12 @@ def env(tmp_path: Path):
     tmp = tempfile.mkdtemp(prefix="agt-", dir="/tmp")
     yield {**os.environ, "TMPDIR": tmp, "AUDIOGEN_CACHE_DIR": str(tmp_path / "cache")}
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Interrupted runs: the fake engine with 50 ms a clip (asleep), so that a run is still
+# synthesizing when the signal comes, on an idle or a busy machine alike. The real voices'
+# own temp files are checked by test_a_run_leaves_nothing_in_the_temp_folder.
+SLOW = {"AUDIOGEN_FAKE_DELAY": "0.05"}
 
 
 def _ours(env: dict[str, str]) -> list[str]:
@@ -70,7 +76,8 @@ def _clips(env: dict[str, str]) -> int:
 def test_a_run_leaves_nothing_in_the_temp_folder(tmp_path, env):
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    for extra in ([], ["--no-cache", "-j", "2"]):
+    # the real voices once (their own temp files); the no-cache scratch folder with the fake engine
+    for extra in ([], [*FAKE, "--no-cache", "-j", "2"]):
         proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(tmp_path / "out"),
                                "--no-stingers", "-q", *extra], capture_output=True, env=env, timeout=300)
         assert proc.returncode == 0, proc.stderr.decode()
@@ -81,8 +88,8 @@ def test_a_run_leaves_nothing_in_the_temp_folder(tmp_path, env):
 def test_sigint_mid_synthesis_without_cache_is_clean(tmp_path, env, ignored):
     art = tmp_path / "long.md"
     art.write_text(_article(random.SystemRandom().randrange(10**6)), encoding="utf-8")
-    proc = _start(["episode", str(art), "-o", str(tmp_path / "out"), "--no-stingers", "--no-cache", "-j", "2", "-q"],
-                  env, ignore_sigint=ignored)
+    proc = _start(["episode", *FAKE, str(art), "-o", str(tmp_path / "out"), "--no-stingers", "--no-cache", "-j", "2",
+                   "-q"], {**env, **SLOW}, ignore_sigint=ignored)
     try:
         nocache = lambda: [p for p in Path(env["TMPDIR"]).glob("audiogen-nocache-*/clips/*/*.pcm")]  # noqa: E731
         family = _wait_for(proc, lambda: len(nocache()) >= 3)  # workers are writing clips
@@ -103,8 +110,8 @@ def test_sigkill_leaves_no_process_and_the_next_run_removes_its_leftovers(tmp_pa
     art = tmp_path / "long.md"
     art.write_text(_article(random.SystemRandom().randrange(10**6)), encoding="utf-8")
     out = tmp_path / "out"
-    args = ["episode", str(art), "-o", str(out), "--no-stingers", "-j", "2", "-q"]
-    proc = _start(args, env)
+    args = ["episode", *FAKE, str(art), "-o", str(out), "--no-stingers", "-j", "2", "-q"]
+    proc = _start(args, {**env, **SLOW})
     try:
         family = _wait_for(proc, lambda: list(out.glob(".audiogen-tmp-*")) and _clips(env) >= 3)
         assert len(family) >= 3  # forkserver and workers (and maybe an encoder)
@@ -152,15 +159,16 @@ def test_the_sweep_spares_the_folders_and_files_of_live_runs(tmp_path):
 
 def test_interrupted_batch_leaves_no_empty_episode_folder(tmp_path, env):
     show = tmp_path / "show"
-    proc = run_cli("init", str(show), "--title", "Batch Desk", "--author", "Ada Pell",
-                   "--base-url", "https://pod.example.org/b")
+    proc = invoke("init", str(show), "--title", "Batch Desk", "--author", "Ada Pell",
+                  "--base-url", "https://pod.example.org/b")
     assert proc.returncode == 0, proc.stderr.decode()
     seed = random.SystemRandom().randrange(10**6)
     arts = []
     for i in range(2):
         arts.append(tmp_path / f"a{i}.md")
         arts[-1].write_text(_article(seed + i, paragraphs=12), encoding="utf-8")
-    proc = _start(["batch", *map(str, arts), "--show", str(show), "-j", "2", "--no-stingers", "-q"], env)
+    proc = _start(["batch", *FAKE, *map(str, arts), "--show", str(show), "-j", "2", "--no-stingers", "-q"],
+                  {**env, **SLOW})
     try:
         family = _wait_for(proc, lambda: _clips(env) >= 4)
         proc.send_signal(signal.SIGINT)
@@ -178,7 +186,7 @@ def test_interrupted_batch_leaves_no_empty_episode_folder(tmp_path, env):
 
 def test_a_render_into_a_show_removes_what_killed_renders_left_there(tmp_path):
     show = tmp_path / "show"
-    assert run_cli("init", str(show), "--title", "Desk", "--author", "Ada Pell",
+    assert invoke("init", str(show), "--title", "Desk", "--author", "Ada Pell",
                    "--base-url", "https://pod.example.org/d").returncode == 0
     kept = show / "episodes" / "older-episode"
     killed = show / "episodes" / "killed-first-render"
@@ -191,7 +199,7 @@ def test_a_render_into_a_show_removes_what_killed_renders_left_there(tmp_path):
         os.utime(p, (past, past))
     art = tmp_path / "a.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", str(art), "--show", str(show), "--no-stingers", "-q", *FAKE)
+    proc = invoke("episode", str(art), "--show", str(show), "--no-stingers", "-q", *FAKE)
     assert proc.returncode == 0, proc.stderr.decode()
     assert not list(show.rglob(".audiogen-tmp-*"))
     assert not killed.exists() and (kept / "older-episode.mp3").exists()

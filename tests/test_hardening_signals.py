@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import SHORT_ARTICLE, run_cli
+from conftest import FAKE, SHORT_ARTICLE, invoke, run_cli
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and POSIX signals")
 
@@ -124,12 +124,12 @@ def _assert_clean_interrupt(result: subprocess.CompletedProcess, family: set[int
 def show(tmp_path_factory) -> Path:
     """A show with one published episode: what an interrupted run must never touch."""
     root = tmp_path_factory.mktemp("sig") / "show"
-    proc = run_cli("init", str(root), "--title", "Night Desk", "--author", "Ada Pell",
-                   "--base-url", "https://pod.example.org/night")
+    proc = invoke("init", str(root), "--title", "Night Desk", "--author", "Ada Pell",
+                  "--base-url", "https://pod.example.org/night")
     assert proc.returncode == 0, proc.stderr.decode()
     art = root.parent / "ferry.md"
     art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", str(art), "--show", str(root), "--no-stingers", "-q")
+    proc = invoke("episode", *FAKE, str(art), "--show", str(root), "--no-stingers", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     return root
 
@@ -168,7 +168,7 @@ def _padded_script(show: Path, article: Path) -> Path:
     """The article's script with long pauses: every clip is cached, the run is all encoding
     (pauses of a fresh length, so no encoded chunk of an earlier run can be reused)."""
     pause = f"(pause {55 + random.random():.2f}s)"
-    proc = run_cli("script", str(article))
+    proc = invoke("script", str(article))
     assert proc.returncode == 0, proc.stderr.decode()
     lines = []
     for line in proc.stdout.decode().splitlines():
@@ -213,7 +213,7 @@ def test_two_renders_into_one_show_at_once_both_publish(show: Path) -> None:
         path = show.parent / f"parallel-{i}.md"
         path.write_text(_article(random.SystemRandom().randrange(10**6), paragraphs=3), encoding="utf-8")
         arts.append(path)
-    procs = [subprocess.Popen([sys.executable, "-m", "audiogen", "episode", str(a), "--show", str(show),
+    procs = [subprocess.Popen([sys.executable, "-m", "audiogen", "episode", *FAKE, str(a), "--show", str(show),
                                "--no-stingers", "-j", "1", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for a in arts]
     for p in procs:
