@@ -79,11 +79,13 @@ def _running(pids: set[int]) -> set[int]:
     return alive
 
 
-def _interrupt(args: list[str], sig: int, ready, timeout: float = 90) -> tuple[subprocess.CompletedProcess, set[int]]:
+def _interrupt(args: list[str], sig: int, ready, timeout: float = 90,
+               env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, set[int]]:
     """Start the CLI, wait until ``ready()``, send ``sig``; return the result and every process it had started."""
     # A runner started in the background (nohup, &) passes SIGINT on as ignored, and Python then
     # keeps ignoring it: give the CLI the default disposition a user's terminal gives it.
     proc = subprocess.Popen([sys.executable, "-m", "audiogen", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})},
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     family: set[int] = set()
     t0 = time.monotonic()
@@ -145,19 +147,23 @@ def _feed_titles(show: Path) -> list[str]:
     return sorted(i.findtext("title") for i in etree.parse(str(show / "feed.xml")).getroot().iter("item"))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupt_mid_synthesis_changes_nothing(show: Path, long_article: Path, sig: int) -> None:
+# SIGINT stops the real default voices' workers; SIGTERM the fake engine's, 50 ms a clip (asleep),
+# so the run is surely still synthesizing, and the rerun below reuses what it cached.
+@pytest.mark.parametrize("sig, engine", [(signal.SIGINT, ()), (signal.SIGTERM, FAKE)],
+                         ids=["SIGINT-real-voices", "SIGTERM-fake"])
+def test_interrupt_mid_synthesis_changes_nothing(show: Path, long_article: Path, sig: int, engine) -> None:
     before = _snapshot(show)
     start = _cache_clips()
     result, family = _interrupt(
-        ["episode", str(long_article), "--show", str(show), "--no-stingers", "-j", "2", "-q"], sig,
-        ready=lambda: _cache_clips() >= start + 4)  # workers are writing clips: synthesis is under way
+        ["episode", *engine, str(long_article), "--show", str(show), "--no-stingers", "-j", "2", "-q"], sig,
+        ready=lambda: _cache_clips() >= start + 4,  # workers are writing clips: synthesis is under way
+        env={"AUDIOGEN_FAKE_DELAY": "0.05"})
     assert len(family) >= 3  # the encoder and the worker pool had started
     _assert_clean_interrupt(result, family, show, before)
 
 
 def test_rerun_after_interrupts_completes(show: Path, long_article: Path) -> None:
-    proc = run_cli("episode", str(long_article), "--show", str(show), "--no-stingers", "-j", "2", "-q")
+    proc = run_cli("episode", *FAKE, str(long_article), "--show", str(show), "--no-stingers", "-j", "2", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     title = long_article.read_text().splitlines()[0][2:]
     assert _feed_titles(show) == sorted(["The Ferry at Dawn", title])
@@ -200,7 +206,7 @@ def test_interrupt_mid_encode_keeps_the_published_mp3(show: Path, long_article: 
                 return True
         return False
 
-    result, family = _interrupt(["render", str(script), "--show", str(show), "--no-stingers", "-j", "2", "-q"],
+    result, family = _interrupt(["render", *FAKE, str(script), "--show", str(show), "--no-stingers", "-j", "2", "-q"],
                                 sig, ready=encoding)
     _assert_clean_interrupt(result, family, show, before)
     leftovers = [p for p in Path(cache).rglob("*") if p.name.startswith((".tmp-", ".work-"))]
