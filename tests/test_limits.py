@@ -22,18 +22,13 @@ from audiogen.errors import AudioError, ConfigError, InputError
 from audiogen.script import MAX_PAUSE, dumps_json, format_text, loads, parse_text
 from audiogen.show import load_render_settings
 from audiogen.speech import load_lexicon
-from conftest import FAKE, SHORT_ARTICLE, ffmpeg, ffmpeg_chapters
-
-MEMORY_CAP = 3 * 2**30  # address space of a CLI run that must not read its input in full
+from conftest import FAKE, SHORT_ARTICLE, ffmpeg, ffmpeg_chapters, invoke
 
 
-def _capped() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-
-def cli(*args: str, cwd: Path | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audiogen", *args], capture_output=True, cwd=cwd, timeout=120,
-                          preexec_fn=_capped, **kw)
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The CLI in this process, which may map at most 1 GB more meanwhile (``_bounded_here``)."""
+    with _bounded_here():
+        return invoke(*args, cwd=cwd)
 
 
 @contextlib.contextmanager
