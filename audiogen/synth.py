@@ -37,7 +37,7 @@ from audiogen import ffmpeg
 from audiogen.fsutil import file_lock
 from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, sweep_temp
 
-CACHE_VERSION = "6"
+CACHE_VERSION = "7"
 _MAGIC = b"AGC2"
 _HEADER = struct.Struct("<4sQI")  # magic, frames, crc32
 DEFAULT_CACHE_CAP_MB = 1024
