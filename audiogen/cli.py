@@ -22,7 +22,7 @@ from audiogen.cli_options import progress, render_options, resolve
 from audiogen.cli_publish import COMMANDS as PUBLISH
 from audiogen.errors import AudiogenError
 from audiogen.fsutil import atomic_write_text, describe_os_error
-from audiogen.language import normalize_tag
+from audiogen.read.language import normalize_tag
 from audiogen.script import dumps_json, format_text
 from audiogen.tts import engine_names
 
@@ -125,7 +125,7 @@ def episode(article: str, language: str | None = None, **opts: Any) -> None:
 def script(article: str, fmt: str, lexicon: Path | None, output: Path | None, language: str | None = None) -> None:
     """Print the narration script for ARTICLE (edit it, then 'audiogen render')."""
     from audiogen import pipeline  # not loaded for --help
-    from audiogen.show import resolve_settings  # not loaded for --help (Pillow)
+    from audiogen.publish.show import resolve_settings  # not loaded for --help (Pillow)
 
     _, settings = resolve_settings(overrides={"lexicon": lexicon})
     s = pipeline.load_source(article, settings=settings, language=language).script

@@ -65,7 +65,7 @@ def batch(articles: tuple[str, ...], jobs: int, force: bool, cluster: str | None
     Prints each episode's MP3 path (or one JSON object with --json). Exit code 0
     when every article rendered or was skipped, 1 when any failed.
     """
-    from audiogen.batch import FAILED, RENDERED, SKIPPED, run_batch  # the renderer: not loaded for --help
+    from audiogen.run.batch import FAILED, RENDERED, SKIPPED, run_batch  # the renderer: not loaded for --help
 
     if store is not None and cluster is None:
         raise click.UsageError("--store works with --cluster only")
@@ -92,7 +92,7 @@ def batch(articles: tuple[str, ...], jobs: int, force: bool, cluster: str | None
                   cover=opts.get("cover"), force=force, on_result=on_result)
     try:
         if cluster is not None:
-            from audiogen.cluster import run_cluster_batch  # not loaded for --help
+            from audiogen.run.cluster import run_cluster_batch  # not loaded for --help
 
             results = run_cluster_batch(articles, settings, address=cluster, store=store, **common)
         else:

@@ -1,6 +1,6 @@
 """CLI command ``follow``: keep a show up to date from an RSS or Atom feed (registered by audiogen.cli).
 
-A thin wrapper over :func:`audiogen.follow.follow`: options in, one line per item and a
+A thin wrapper over :func:`audiogen.run.follow.follow`: options in, one line per item and a
 summary (or one JSON object) out.
 """
 
@@ -32,7 +32,7 @@ def _follow_options(f):
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from audiogen.follow import parse_since  # not loaded for --help (feedparser, the renderer)
+    from audiogen.run.follow import parse_since  # not loaded for --help (feedparser, the renderer)
 
     try:
         return parse_since(value)
@@ -77,7 +77,7 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
     Exit code 0 when every item published (or nothing was new), 1 when an item
     failed, 3 when the feed itself cannot be fetched or read.
     """
-    from audiogen import follow as follow_mod  # not loaded for --help
+    from audiogen.run import follow as follow_mod  # not loaded for --help
 
     if store is not None and cluster is None:
         raise click.UsageError("--store works with --cluster only")
@@ -99,7 +99,7 @@ def follow_cmd(feed_url: str, show: Path, limit: int | None, since: datetime | N
 
     runner = None
     if cluster is not None:
-        from audiogen.cluster import follow_runner  # not loaded for --help
+        from audiogen.run.cluster import follow_runner  # not loaded for --help
 
         runner = follow_runner(cluster, show_obj, settings, store=store)
     result = follow_mod.follow(show_obj.root, feed_url, settings, limit=limit, since=since, timeout=timeout,

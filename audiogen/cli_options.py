@@ -95,7 +95,7 @@ def overrides(opts: dict[str, Any]) -> dict[str, Any]:
 
 def resolve(opts: dict[str, Any]):
     """(show or None, settings) for the render flags in ``opts``."""
-    from audiogen.show import resolve_settings  # not loaded for --help (Pillow)
+    from audiogen.publish.show import resolve_settings  # not loaded for --help (Pillow)
 
     return resolve_settings(show=opts.get("show"), config=opts.get("config"), overrides=overrides(opts))
 

@@ -50,7 +50,7 @@ def init_cmd(showdir: Path, cover: Path | None, force: bool, as_json: bool, **fi
     (title, author, base URL) are asked for.
     """
     from audiogen.publish import rebuild  # not loaded for --help (feedgen, the renderer)
-    from audiogen.show import init_show  # not loaded for --help (Pillow)
+    from audiogen.publish.show import init_show  # not loaded for --help (Pillow)
 
     for key, label in _PROMPTS.items():
         if not fields.get(key) and _stdin_is_tty():
@@ -85,7 +85,7 @@ def init_cmd(showdir: Path, cover: Path | None, force: bool, as_json: bool, **fi
 def feed_cmd(showdir: Path, as_json: bool, list_public: bool) -> None:
     """Rebuild feed.xml, transcripts, chapters and the site of SHOWDIR from its episodes."""
     from audiogen.publish import rebuild  # not loaded for --help
-    from audiogen.show import public_files  # not loaded for --help
+    from audiogen.publish.show import public_files  # not loaded for --help
 
     result = rebuild(showdir)
     if list_public:
@@ -119,8 +119,8 @@ def feed_cmd(showdir: Path, as_json: bool, list_public: bool) -> None:
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
 def serve_cmd(showdir: Path, port: int, host: str, quiet: bool) -> None:
     """Serve SHOWDIR over HTTP (with Range support) to try it in a browser or podcast app."""
-    from audiogen.serve import make_server  # not loaded for --help
-    from audiogen.show import load_show  # not loaded for --help
+    from audiogen.publish.serve import make_server  # not loaded for --help
+    from audiogen.publish.show import load_show  # not loaded for --help
 
     show = load_show(showdir)
     server = make_server(show.root, host=host, port=port, quiet=quiet)

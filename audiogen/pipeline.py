@@ -13,18 +13,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from audiogen import episode as _episode
-from audiogen.article import article_from_bytes, decode_bytes, read_article_bytes
+from audiogen.audio import episode as _episode
+from audiogen.audio.episode import Episode, manifest_path
 from audiogen.cleanup import sweep_episode_folders
-from audiogen.episode import Episode, manifest_path
-from audiogen.fetch import fetch_article, is_url, source_key
 from audiogen.fsutil import fresh_folder
 from audiogen.publish import BuildResult, publish_episode
+from audiogen.publish.show import Show, fill_missing
+from audiogen.read.article import article_from_bytes, decode_bytes, read_article_bytes
+from audiogen.read.fetch import fetch_article, is_url, source_key
 from audiogen.script import Script, loads, read_script_bytes
-from audiogen.script_builder import build_script, respeak
+from audiogen.script.build import build_script, respeak
+from audiogen.script.speech import Lexicon, load_lexicon
 from audiogen.settings import RenderSettings
-from audiogen.show import Show, fill_missing
-from audiogen.speech import Lexicon, load_lexicon
 
 ARTICLE, SCRIPT = "article", "script"
 __all__ = ["ARTICLE", "SCRIPT", "Episode", "Source", "is_url", "load_source", "publish", "render", "source_key"]

@@ -3,7 +3,7 @@
 
 One invocation generates long articles (seeded, made-up English prose), then measures:
 - floor: a bare ffmpeg encode of a WAV as long as audiogen's output, with the exact
-  encoder settings audiogen uses (``audiogen.mix.encoder_args``), in one process;
+  encoder settings audiogen uses (``audiogen.audio.mix.encoder_args``), in one process;
 - naive: ``scripts/naive_render.py`` (pyttsx3 per paragraph, pydub ``+=``, export);
 - cold: ``audiogen episode`` with an empty clip cache;
 - edit: ``audiogen episode`` again after one paragraph was edited (warm cache);
@@ -305,8 +305,8 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, poll: float 
 
 def encoder_command(out_path: Path, channels: int = 1, kbps: int = 64) -> list[str]:
     """ffmpeg reading raw PCM on stdin with exactly the LAME settings audiogen encodes with."""
-    from audiogen import ffmpeg, mix
-    from audiogen.audio import MASTER_RATE
+    from audiogen.audio import ffmpeg, mix
+    from audiogen.audio.segment import MASTER_RATE
 
     return [ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-f", "s16le", "-ar", str(MASTER_RATE),
             "-ac", str(channels), "-i", "pipe:0", "-loglevel", "error", *mix.encoder_args(channels, kbps),
@@ -347,7 +347,7 @@ class Report:
 
 
 def _ffmpeg() -> str:
-    from audiogen.ffmpeg import ffmpeg_exe
+    from audiogen.audio.ffmpeg import ffmpeg_exe
 
     return ffmpeg_exe()
 
@@ -560,7 +560,7 @@ def _dsp_costs(wav: Path) -> dict[str, float]:
     """CPU seconds of the renderer's per-clip DSP on this much audio, in 5 s clips."""
     import numpy as np
 
-    from audiogen import mix
+    from audiogen.audio import mix
 
     raw = subprocess.run([_ffmpeg(), "-v", "error", "-i", str(wav), "-ar", "22050", "-f", "s16le", "-"],
                          capture_output=True, check=True).stdout

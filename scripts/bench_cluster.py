@@ -75,7 +75,7 @@ def _tree_cpu(pid: int) -> float:
 
 
 def _init_show(root: Path) -> Path:
-    from audiogen.show import init_show
+    from audiogen.publish.show import init_show
 
     show = root / "show"
     init_show(show, title="Bench", author="Bench", base_url="https://example.com/pod")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-from audiogen.article import parse_article
-from audiogen.quotes import split_paragraphs
-from audiogen.speech import normalize
+from audiogen.read.article import parse_article
+from audiogen.script.quotes import split_paragraphs
+from audiogen.script.speech import normalize
 
 PARAGRAPH = (
     "The beekeepers of the valley rarely agree on anything, but they agree that the spring of 1998 was "

@@ -187,7 +187,7 @@ def page_captions(html: str) -> list[str]:
 
 def score_article(art_dir: Path, build_script: Any | None) -> Result:
     """Run audiogen on one article's HTML and compare with its labels."""
-    from audiogen.article import load_article
+    from audiogen.read.article import load_article
     from audiogen.errors import AudiogenError
 
     res = Result(art_dir.name)
@@ -354,7 +354,7 @@ def print_table(results: list[Result], summary: dict[str, Any]) -> None:
     print("cap = captions or credit lines of the page read aloud / found in its HTML")
     print(f"recall on quotes of more than {SHORT_WORDS} words: {s['recall_over_2_words']:.2f}")
     if not s["scripted"]:
-        print("note: no script was built (audiogen.script_builder missing or failing); quote scores are empty "
+        print("note: no script was built (audiogen.script.build missing or failing); quote scores are empty "
               "and 'lost' is measured on the extracted article text")
     for name, ok in check_targets(s).items():
         print(f"target {name}: {'met' if ok else 'MISSED'}")
@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no article matches {args.article!r}", file=sys.stderr)
             return 2
     try:
-        from audiogen.script_builder import build_script
+        from audiogen.script.build import build_script
     except ImportError:
         build_script = None
 

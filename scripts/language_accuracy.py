@@ -9,7 +9,7 @@ installed are skipped. Usage::
 
     python scripts/language_accuracy.py            # table
     python scripts/language_accuracy.py --json     # the numbers
-    python scripts/language_accuracy.py --only audiogen   # just audiogen.language.detect_language
+    python scripts/language_accuracy.py --only audiogen   # just audiogen.read.language.detect_language
 
 ``audiogen`` is the project's own ``detect_language`` (py3langid underneath, see
 docs/languages.md); the others are the candidates it was chosen from.
@@ -35,7 +35,7 @@ _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])")
 
 
 def _audiogen() -> Callable[[str], str | None]:
-    from audiogen.language import detect_language
+    from audiogen.read.language import detect_language
 
     return detect_language
 

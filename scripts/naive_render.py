@@ -54,7 +54,7 @@ def render(article: Path, out: Path) -> None:
     ensure_espeak()
     import pyttsx3
     from pydub import AudioSegment
-    from audiogen.ffmpeg import ffmpeg_exe
+    from audiogen.audio.ffmpeg import ffmpeg_exe
 
     AudioSegment.converter = ffmpeg_exe()
     with contextlib.redirect_stdout(io.StringIO()):

@@ -49,7 +49,7 @@ def whisper_fixups(text: str) -> str:
 
 
 def spoken(text: str, language: str = "en") -> list[str]:
-    from audiogen.speech import normalize
+    from audiogen.script.speech import normalize
 
     return words(normalize(text, None, language))
 

@@ -1,4 +1,4 @@
-"""Tests for audiogen.article: formats, metadata, boilerplate, encodings and input errors."""
+"""Tests for audiogen.read.article: formats, metadata, boilerplate, encodings and input errors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audiogen.article import Article, Block, Section, load_article, parse_article, sniff_format
 from audiogen.errors import InputError
+from audiogen.read.article import Article, Block, Section, load_article, parse_article, sniff_format
 
 BODY_1 = ("The harbour council voted on Tuesday to restore the old lighthouse, ending a debate "
           "that had run for more than a decade.")

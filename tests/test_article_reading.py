@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audiogen.article import is_code, is_decoration, parse_article
 from audiogen.errors import InputError, NoArticleError
+from audiogen.read.article import is_code, is_decoration, parse_article
 
 P1 = ("The ferry service resumed on Monday after a winter of repairs to the pier, the port "
       "authority said in a short statement.")
@@ -148,7 +148,7 @@ def test_html_captions_and_credits_are_not_read(figure):
     ("Jean-Luc de la Rosa", "Jean-Luc de la Rosa"),
 ])
 def test_bylines_are_formatted(raw, want):
-    from audiogen.article import format_byline
+    from audiogen.read.article import format_byline
 
     assert format_byline(raw) == want
 
@@ -169,7 +169,7 @@ def test_english_text_on_a_page_declared_german_is_read_as_english():
             "</article></body></html>")
     art = parse_article(html, "html")
     assert art.language == "en"
-    from audiogen.script_builder import build_script
+    from audiogen.script.build import build_script
 
     seg = build_script(art).chapters[0].segments[0]
     assert "sixty thousand dollars" in seg.speech

@@ -11,8 +11,8 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from audiogen.batch import settings_fingerprint, workers_per_render
 from audiogen.cli import cli
+from audiogen.run.batch import settings_fingerprint, workers_per_render
 from audiogen.settings import RenderSettings
 
 from conftest import FAKE, decode, invoke
@@ -79,7 +79,7 @@ def test_batch_failure_rerun_and_edit(tmp_path: Path, articles: list[str]) -> No
 
 def test_batch_show_feed_built_once(tmp_path: Path, articles: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import audiogen.publish as publish
-    from audiogen.show import init_show
+    from audiogen.publish.show import init_show
 
     show_dir = tmp_path / "show"
     init_show(show_dir, title="Harbour Notes", author="Test Author", base_url="https://example.com/pod")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from audiogen import chunks
-from audiogen.synth import ClipCache
+from audiogen.audio import chunks
+from audiogen.tts.synth import ClipCache
 
 
 def _plan(paragraphs: list[str], chapters: int = 1) -> list[tuple]:

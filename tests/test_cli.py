@@ -251,7 +251,7 @@ def test_missing_byline_and_date_fall_back_and_json_says_so(tmp_path):
 def test_fill_missing_prefers_the_article_then_the_show_then_the_config():
     from types import SimpleNamespace
 
-    from audiogen.show import fill_missing
+    from audiogen.publish.show import fill_missing
     from audiogen.script import NARRATOR, Chapter, Script, Segment
     from audiogen.settings import RenderSettings
 

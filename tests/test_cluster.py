@@ -19,7 +19,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from audiogen.show import init_show
+from audiogen.publish.show import init_show
 
 from conftest import FAKE, decode
 

@@ -263,9 +263,9 @@ def test_cli_reports_an_espeak_stall_in_one_line(tmp_path):
 def test_each_clip_is_levelled_to_the_target_as_ffmpeg_measures_it():
     """mix.integrated_loudness reads what ffmpeg's ebur128 reads; clip_gain brings a quiet and a
     loud clip of one voice to the same loudness (the voice's gain alone would leave them apart)."""
-    from audiogen import ffmpeg, mix
-    from audiogen.audio import SPEECH_RATE
-    from audiogen.synth import Job, master, speak
+    from audiogen.audio import ffmpeg, mix
+    from audiogen.audio.segment import SPEECH_RATE
+    from audiogen.tts.synth import Job, master, speak
 
     engine = tts.get_engine("piper")
     voice = engine.resolve(None)

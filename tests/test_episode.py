@@ -11,7 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from audiogen.episode import render
+from audiogen.audio.episode import render
 from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
 from audiogen.settings import Pauses, RenderSettings
 from conftest import decode, ebur128, ffmpeg, ffmpeg_chapters
@@ -134,7 +134,7 @@ def test_sentence_pause_from_config_lengthens_multi_sentence_segments(tmp_path):
     plain = render(script, tmp_path / "a", RenderSettings(engine="fake", stingers=False))
     cfg = tmp_path / "podcast.toml"
     cfg.write_text('[render]\nengine = "fake"\nstingers = false\n\n[render.pauses]\nsentence = 0.8\n')
-    from audiogen.show import load_render_settings
+    from audiogen.publish.show import load_render_settings
 
     paused = render(script, tmp_path / "b", load_render_settings(cfg))
     def gaps(ep):
@@ -150,7 +150,7 @@ def test_sentence_pause_from_config_lengthens_multi_sentence_segments(tmp_path):
 
 def test_bad_config_names_line_and_key(tmp_path):
     from audiogen.errors import ConfigError
-    from audiogen.show import load_render_settings
+    from audiogen.publish.show import load_render_settings
 
     cfg = tmp_path / "podcast.toml"
     cfg.write_text("[render]\nrate = 175\nchannels = 5\n")
@@ -198,7 +198,7 @@ def test_edit_one_paragraph_reencodes_one_chunk_and_chapters_stay_exact(tmp_path
 def test_sentence_clips_are_timed_in_the_cue_and_time_the_captions(tmp_path):
     """With a sentence pause, each sentence's clip span is recorded (in samples) and lines up
     with the decoded audio; the captions of that segment start and end with those spans."""
-    from audiogen import transcripts
+    from audiogen.publish import transcripts
 
     script = Script(title="Two", chapters=(Chapter("Two", (
         _seg(NARRATOR, "The tide came in. The boats rose with it. Then the wind turned."),)),))

@@ -16,9 +16,9 @@ import pytest
 from lxml import etree
 
 from audiogen.errors import InputError
-from audiogen.feed import ITUNES_NS, PODCAST_NS, PSC_NS, truncate_bytes, xml_text
 from audiogen.publish import publish_episode, rebuild
-from audiogen.show import init_show, podcast_guid_for
+from audiogen.publish.feed import ITUNES_NS, PODCAST_NS, PSC_NS, truncate_bytes, xml_text
+from audiogen.publish.show import init_show, podcast_guid_for
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS}
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)

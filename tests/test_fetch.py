@@ -1,4 +1,4 @@
-"""audiogen.fetch against a loopback HTTP server: every failure is one FetchError naming the URL."""
+"""audiogen.read.fetch against a loopback HTTP server: every failure is one FetchError naming the URL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from audiogen import __version__
 from audiogen.errors import InputError
-from audiogen.fetch import FetchError, canonical_url, decode, fetch, fetch_page, is_url, page_format
+from audiogen.read.fetch import FetchError, canonical_url, decode, fetch, fetch_page, is_url, page_format
 from loopback import Loopback
 
 PAGE = """<!doctype html><html lang="en"><head><title>Harbor Notes | The Gazette</title>

@@ -15,9 +15,9 @@ import feedparser
 import podcastparser
 import pytest
 
-from audiogen import follow
+from audiogen.publish.show import init_show, public_files
+from audiogen.run import follow
 from audiogen.settings import RenderSettings
-from audiogen.show import init_show, public_files
 from conftest import FAKE, invoke
 from loopback import Loopback
 

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from audiogen.article import decode_bytes, parse_article
 from audiogen.errors import InputError
 from audiogen.fsutil import _WINDOWS_RESERVED, slugify
+from audiogen.publish.serve import parse_range, resolve_request_path
+from audiogen.read.article import decode_bytes, parse_article
 from audiogen.script import MAX_PAUSE, format_text, from_json, loads, parse_text, to_json
-from audiogen.script_builder import build_script
-from audiogen.serve import parse_range, resolve_request_path
+from audiogen.script.build import build_script
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

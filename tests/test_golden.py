@@ -23,8 +23,8 @@ import feedparser
 import pytest
 
 from audiogen import pipeline
+from audiogen.publish.show import init_show, public_files
 from audiogen.settings import RenderSettings
-from audiogen.show import init_show, public_files
 from conftest import REPO
 
 GOLDEN = REPO / "tests" / "golden"

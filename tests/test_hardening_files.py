@@ -295,11 +295,11 @@ def test_corrupt_and_truncated_cache_entries_are_made_again(tmp_path: Path, arti
     # The engine's output varies a little from run to run, so compare durations, not samples.
     a, b = decode(tmp_path / "a" / "the-ferry-at-dawn.mp3"), decode(tmp_path / "b" / "the-ferry-at-dawn.mp3")
     assert len(b) == pytest.approx(len(a), rel=0.2) and np.abs(b).max() > 0.1
-    from audiogen.synth import ClipCache
+    from audiogen.tts.synth import ClipCache
 
     cache = ClipCache(Path(env["AUDIOGEN_CACHE_DIR"]))
     assert all(cache.read(c.stem) is not None for c in clips)  # every damaged entry was made again
-    from audiogen.chunks import ChunkStore
+    from audiogen.audio.chunks import ChunkStore
 
     store = ChunkStore(Path(env["AUDIOGEN_CACHE_DIR"]))
     assert all(store.get(p.stem) is not None for p in chunk_mp3s)

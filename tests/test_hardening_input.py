@@ -205,7 +205,7 @@ def test_bidi_override_characters_are_removed(tmp_path: Path) -> None:
 
 
 def test_fifty_megabyte_article_is_refused_quickly(tmp_path: Path) -> None:
-    from audiogen import article
+    from audiogen.read import article
     from audiogen.errors import InputError
 
     limit = getattr(article, "MAX_ARTICLE_BYTES", None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audiogen.audio import MASTER_RATE, segment, segment_to_array, voice_over_bed
+from audiogen.audio.segment import MASTER_RATE, segment, segment_to_array, voice_over_bed
 
 LEAD, TAIL = int(1.2 * MASTER_RATE), int(2.0 * MASTER_RATE)
 

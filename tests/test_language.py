@@ -1,11 +1,11 @@
-"""Tests for audiogen.language: detection and the declared-versus-text decision (texts written here)."""
+"""Tests for audiogen.read.language: detection and the declared-versus-text decision (texts written here)."""
 
 from __future__ import annotations
 
 import pytest
 
-from audiogen.article import parse_article
-from audiogen.language import base_language, choose_language, detect_language, normalize_tag
+from audiogen.read.article import parse_article
+from audiogen.read.language import base_language, choose_language, detect_language, normalize_tag
 
 TEXTS = {
     "en": "The harbour authority said on Monday that the new ferry will start running in the spring, "
@@ -85,7 +85,7 @@ def test_html_lang_attribute_is_used() -> None:
 
 
 def test_audiogens_own_sentences_are_in_the_article_language() -> None:
-    from audiogen.language import phrase
+    from audiogen.read.language import phrase
 
     assert phrase("intro_by", "de-AT", title="Neue Fähre", author="Anna Berger") == "Neue Fähre. Von Anna Berger."
     assert phrase("outro", "fr", title="Le ferry") == "C'était Le ferry."
@@ -94,8 +94,8 @@ def test_audiogens_own_sentences_are_in_the_article_language() -> None:
 
 
 def test_untitled_section_is_named_in_the_article_language() -> None:
-    from audiogen.article import Article, Block, Section
-    from audiogen.script_builder import build_script
+    from audiogen.read.article import Article, Block, Section
+    from audiogen.script.build import build_script
 
     blocks = (Block(TEXTS["de"], "paragraph"),)
     article = Article("Neue Fähre", (Section("Der Plan", blocks), Section(None, blocks)), language="de")

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from audiogen.article import parse_article
+from audiogen.read.article import parse_article
 from audiogen.script import QUOTE
-from audiogen.script_builder import build_script
+from audiogen.script.build import build_script
 from audiogen.tts import resolve_voice
 from conftest import decode
 
@@ -155,7 +155,7 @@ def test_declared_language_and_forced_language() -> None:
 def test_rendered_with_espeak_in_the_language(tmp_path, lang: str) -> None:
     from mutagen.id3 import ID3
 
-    from audiogen.episode import render
+    from audiogen.audio.episode import render
     from audiogen.settings import RenderSettings
 
     script = _script(lang)

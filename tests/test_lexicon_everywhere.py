@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from audiogen import pipeline, plan
+from audiogen import pipeline
+from audiogen.audio import plan
 from audiogen.script import format_text, parse_text
 from audiogen.settings import RenderSettings
 

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from audiogen import chunks, limits
+from audiogen import limits
+from audiogen.audio import chunks
 from audiogen.errors import AudioError, ConfigError, InputError
+from audiogen.publish.show import load_render_settings
 from audiogen.script import MAX_PAUSE, dumps_json, format_text, loads, parse_text
-from audiogen.show import load_render_settings
-from audiogen.speech import load_lexicon
+from audiogen.script.speech import load_lexicon
 from conftest import FAKE, SHORT_ARTICLE, ffmpeg, ffmpeg_chapters, invoke
 
 
@@ -72,7 +73,7 @@ def test_endless_cover_is_refused_before_any_work(tmp_path):
 def test_huge_cover_pixels_are_refused_before_decoding(tmp_path):
     from PIL import Image
 
-    from audiogen.cover import read_cover
+    from audiogen.audio.cover import read_cover
 
     big = tmp_path / "big.png"
     Image.new("1", (5000, 5000)).save(big)  # a few KB on disk, 25 megapixels decoded
@@ -93,7 +94,7 @@ def _quiet(path: Path, seconds: float) -> Path:
 
 
 def test_long_stinger_is_refused_by_its_duration_without_decoding_it(tmp_path):
-    from audiogen.audio import load_array
+    from audiogen.audio.segment import load_array
 
     long = _quiet(tmp_path / "hour.flac", 3600)  # small on disk, an hour of audio
     assert long.stat().st_size < limits.MAX_AUDIO_BYTES
@@ -225,7 +226,7 @@ def test_more_than_255_chapters_nest_their_tables_of_contents(tmp_path):
     from mutagen.id3 import ID3
 
     from audiogen.manifest import Chapter
-    from audiogen.tags import TagInfo, write_tags
+    from audiogen.audio.tags import TagInfo, write_tags
 
     mp3 = tmp_path / "c.mp3"
     subprocess.run([ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "20",
@@ -288,7 +289,9 @@ def test_write_errors_on_output_and_stdout_are_errors(tmp_path):
 
 
 def test_the_cache_cap_holds_during_a_render(tmp_path, monkeypatch):
-    from audiogen import assemble, episode, pipeline, synth
+    from audiogen import pipeline
+    from audiogen.audio import assemble, episode
+    from audiogen.tts import synth
     from audiogen.settings import RenderSettings
 
     cache = tmp_path / "cache"

@@ -4,10 +4,10 @@ in scripts/bench.py (--one-paragraph)."""
 
 from __future__ import annotations
 
-from audiogen import plan
-from audiogen.article import parse_article
-from audiogen.script_builder import MAX_SEGMENT_CHARS, build_script, split_long
+from audiogen.audio import plan
+from audiogen.read.article import parse_article
 from audiogen.script import NARRATOR, Chapter, Script, Segment
+from audiogen.script.build import MAX_SEGMENT_CHARS, build_script, split_long
 from audiogen.settings import RenderSettings
 
 SENTENCE = "Dr. Lee met Mr. Ray on Jan. 5 at the harbour office, and they talked about the ferry for an hour."

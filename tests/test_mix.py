@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from audiogen import mix
+from audiogen.audio import mix
 from conftest import ffmpeg
 
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from mutagen.mp3 import MP3, BitrateMode
 
-from audiogen import mix
+from audiogen.audio import mix
+from audiogen.audio.mp3join import FRAME_SAMPLES, Joiner, crc16, crc16_combine, read_chunk
 from audiogen.errors import AudioError
-from audiogen.mp3join import FRAME_SAMPLES, Joiner, crc16, crc16_combine, read_chunk
 from conftest import ffmpeg
 
 R = 44100

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from audiogen.errors import EngineError
 from audiogen import tts
-from audiogen.tts import piper_engine
+from audiogen.errors import EngineError
 from audiogen.tts import get_engine
+from audiogen.tts import piper_engine
 
 SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
 TWO_SENTENCES = SENTENCE + " Nobody on board expected the fog that was waiting past the lighthouse."
@@ -75,7 +75,7 @@ def engine():
 
 def _master(audio) -> np.ndarray:
     """The engine's audio as the renderer hears it: float32 at 44.1 kHz."""
-    from audiogen import mix
+    from audiogen.audio import mix
 
     return mix.to_master(audio.samples, audio.rate)
 
@@ -193,7 +193,7 @@ def test_rate_changes_speaking_time(engine):
 
 
 def test_render_an_episode_with_piper(engine, tmp_path):
-    from audiogen.episode import render
+    from audiogen.audio.episode import render
     from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
     from audiogen.settings import RenderSettings
     from conftest import decode

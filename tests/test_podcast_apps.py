@@ -22,8 +22,8 @@ import pytest
 
 from conftest import FAKE, REPO, ffmpeg_chapters, invoke
 
-from audiogen.serve import make_server
-from audiogen.show import public_files
+from audiogen.publish.serve import make_server
+from audiogen.publish.show import public_files
 
 LONG_TITLE = "What the Harbour Master Learned From Forty Winters of Fog, Ice and Late Ferries"
 

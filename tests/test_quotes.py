@@ -1,4 +1,4 @@
-"""Tests for the quotation detector (audiogen.quotes); every text here is written for the test."""
+"""Tests for the quotation detector (audiogen.script.quotes); every text here is written for the test."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audiogen.quotes import MIN_QUOTE_WORDS, Piece, split_paragraphs
+from audiogen.script.quotes import MIN_QUOTE_WORDS, Piece, split_paragraphs
 
 MARKS = "\u201c\u201d\u201e\u201f\"\u2018\u2019\u201a'"
 

@@ -1,4 +1,4 @@
-"""Quotation marks and speech in other languages (audiogen.quotes with ``language``); texts written here."""
+"""Quotation marks and speech in other languages (audiogen.script.quotes with ``language``); texts written here."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audiogen.quotes import split_paragraphs
+from audiogen.script.quotes import split_paragraphs
 
 
 def pieces(text: str, lang: str) -> list[tuple[str, bool]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from audiogen.quotes import split_paragraphs
+from audiogen.script.quotes import split_paragraphs
 
 
 def pieces(*paras: str):

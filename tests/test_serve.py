@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from test_feed import add_episode, make_show  # noqa: E402
 
-from audiogen.serve import make_server, parse_range  # noqa: E402
+from audiogen.publish.serve import make_server, parse_range  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_private_files_are_never_served(served, path: str) -> None:
 
 
 def test_public_files_list_what_listeners_fetch(served) -> None:
-    from audiogen.show import public_files
+    from audiogen.publish.show import public_files
 
     show, _, _ = served
     names = {p.as_posix() for p in public_files(show)}

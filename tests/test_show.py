@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from audiogen.errors import ConfigError
-from audiogen.show import (
+from audiogen.publish.show import (
     APPLE_CATEGORIES,
     check_cover,
     init_show,

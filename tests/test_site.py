@@ -22,7 +22,7 @@ from test_feed import add_episode, make_show, mp3_duration  # noqa: E402
 from audiogen.cli_publish import feed_cmd, init_cmd  # noqa: E402
 from audiogen.errors import ConfigError  # noqa: E402
 from audiogen.publish import rebuild  # noqa: E402
-from audiogen.serve import make_server  # noqa: E402
+from audiogen.publish.serve import make_server  # noqa: E402
 
 EVIL = "<script>alert(1)</script>"
 

@@ -1,4 +1,4 @@
-"""Tests for audiogen.speech: spoken-form normalisation and pronunciation lexicons."""
+"""Tests for audiogen.script.speech: spoken-form normalisation and pronunciation lexicons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audiogen.errors import ConfigError
-from audiogen.speech import (
+from audiogen.script.speech import (
     Lexicon,
     LexiconEntry,
     _normalize_rules,

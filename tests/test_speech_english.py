@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audiogen.article import parse_article
-from audiogen.speech import normalize
+from audiogen.read.article import parse_article
+from audiogen.script.speech import normalize
 
 
 @pytest.mark.parametrize("written, spoken", [

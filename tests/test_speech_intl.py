@@ -1,4 +1,4 @@
-"""Tests for per-language speech normalisation (audiogen.speech_intl via speech.normalize)."""
+"""Tests for per-language speech normalisation (audiogen.script.speech_intl via speech.normalize)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audiogen.speech import _normalize_rules, normalize
-from audiogen.speech_intl import LANGS, cardinal, ordinal, supports
+from audiogen.script.speech import _normalize_rules, normalize
+from audiogen.script.speech_intl import LANGS, cardinal, ordinal, supports
 
 CASES = [
     ("de", "Am 3. Dezember 2025 stieg sie auf 4,9 Prozent.",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import ffmpeg, ffmpeg_chapters
 
+from audiogen.audio.tags import TagInfo, read_chapters, write_tags
 from audiogen.manifest import Chapter
-from audiogen.tags import TagInfo, read_chapters, write_tags
 
 LONG = ("Talking With Michael Jackson Inspired Justin Timberlake, Who Then Spent "
         "Ten Years Writing the Songs Nobody Heard")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from audiogen import transcripts as tr
+from audiogen.publish import transcripts as tr
 
 MANIFEST = {
     "duration": 95.25,

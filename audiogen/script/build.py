@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from audiogen.article import Article
 from audiogen.errors import InputError
-from audiogen.language import phrase
-from audiogen.quotes import split_paragraphs
+from audiogen.read.article import Article
+from audiogen.read.language import phrase
 from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
-from audiogen.speech import apply_lexicon, normalize
+from audiogen.script.quotes import split_paragraphs
+from audiogen.script.speech import apply_lexicon, normalize
 
 
 def build_script(article: Article, lexicon=None) -> Script:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from audiogen import ffmpeg
-from audiogen.audio import MASTER_RATE, SPEECH_RATE, to_pcm  # noqa: F401  (to_pcm used as mix.to_pcm)
+from audiogen.audio import ffmpeg
+from audiogen.audio.segment import MASTER_RATE, SPEECH_RATE, to_pcm  # noqa: F401  (to_pcm used as mix.to_pcm)
 from audiogen.cleanup import child_kwargs, raise_if_interrupted
 from audiogen.errors import AudioError, OutputError
 from audiogen.fsutil import describe_os_error

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from audiogen.mix import STEREO_OFFSET_DB
+from audiogen.audio.mix import STEREO_OFFSET_DB
 from audiogen.script import QUOTE, Script, Segment
 from audiogen.settings import RenderSettings
-from audiogen.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate
 from audiogen.tts import Voice, get_engine, resolve_voice
+from audiogen.tts.synth import ClipCache, Job, Synthesizer, cached_calibration, calibrate
 
 
 class RenderVoices:

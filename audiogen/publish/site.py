@@ -15,12 +15,12 @@ from urllib.parse import quote
 
 from PIL import Image
 
-from audiogen import transcripts
-from audiogen.feed import FeedEpisode, sort_episodes, xml_text
 from audiogen.manifest import Manifest
+from audiogen.publish import transcripts
+from audiogen.publish.feed import FeedEpisode, sort_episodes, xml_text
 
 if TYPE_CHECKING:
-    from audiogen.show import Show
+    from audiogen.publish.show import Show
 
 INDEX_NAME = "index.html"
 FAVICON_NAME = "favicon.png"

@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
-from audiogen import fsutil, site, transcripts
-from audiogen.errors import AudiogenError, ConfigError, InputError
-from audiogen.feed import FeedEpisode, build_feed
+from audiogen import fsutil
 from audiogen import manifest as manifest_module
+from audiogen.errors import AudiogenError, ConfigError, InputError
 from audiogen.manifest import Manifest
-from audiogen.show import MANIFEST_SUFFIX, Show, load_show
+from audiogen.publish import site, transcripts
+from audiogen.publish.feed import FeedEpisode, build_feed
+from audiogen.publish.show import MANIFEST_SUFFIX, Show, load_show
 
 log = logging.getLogger(__name__)
 

@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from audiogen import __version__, manifest, pipeline, tts
-from audiogen.episode import manifest_path
-from audiogen.errors import AudiogenError, InputError
-from audiogen.fsutil import slugify
-from audiogen.settings import PATH_KEYS, RenderSettings
-from audiogen.show import held_by_another, load_show
-from audiogen.limits import MAX_ARTICLE_BYTES, MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
-from audiogen.fsutil import atomic_write_text
+from audiogen.audio.episode import manifest_path
 from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, owned_tempdir, sweep_episode_folders
+from audiogen.errors import AudiogenError, InputError
+from audiogen.fsutil import atomic_write_text
+from audiogen.fsutil import slugify
+from audiogen.limits import MAX_ARTICLE_BYTES, MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
+from audiogen.publish.show import held_by_another, load_show
+from audiogen.settings import PATH_KEYS, RenderSettings
 
 RECORD_SUFFIX = ".batch.json"
 RECORD_VERSION = 1
@@ -341,7 +341,7 @@ def _pool_run(todo: list[tuple[int, Job]], jobs: int, broken: list[tuple[int, Jo
     own_multiprocessing_tempdir()
     ctx = multiprocessing.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["audiogen._forkserver", "audiogen.synth"])  # dies with this process
+        ctx.set_forkserver_preload(["audiogen.tts._forkserver", "audiogen.tts.synth"])  # dies with this process
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx, initializer=_worker_init)
     try:
         futures = {pool.submit(render_article, job): (i, job) for i, job in todo}

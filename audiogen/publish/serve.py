@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from audiogen.errors import OutputError
-from audiogen.show import is_public
+from audiogen.publish.show import is_public
 
 CHUNK = 64 * 1024
 

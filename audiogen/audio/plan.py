@@ -8,16 +8,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Union
 
-from audiogen import chunks
-from audiogen.audio import MASTER_RATE, SPEECH_RATE
-from audiogen.language import phrase
+from audiogen.audio import chunks
+from audiogen.audio.segment import MASTER_RATE, SPEECH_RATE
+from audiogen.read.language import phrase
 from audiogen.script import Script
-from audiogen.script_builder import split_long
+from audiogen.script.build import split_long
+from audiogen.script.speech import load_lexicon, normalize as _normalize
 from audiogen.settings import RenderSettings
-from audiogen.speech import load_lexicon, normalize as _normalize
-from audiogen.synth import Job
 from audiogen.tts import Voice
-from audiogen.voices import RenderVoices
+from audiogen.tts.synth import Job
+from audiogen.tts.voices import RenderVoices
 
 MAX_CLIP_CHARS = 1000  # the longest text one engine call gets (see script_builder.split_long)
 SENTENCE_GAP = 0.3  # s between the clips of one paragraph at 175 wpm (engines trim their own silence)

@@ -19,20 +19,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from audiogen import __version__, chunks, plan, transcripts
+from audiogen import __version__
 from audiogen import manifest as manifest_module
-from audiogen.assemble import assemble
-from audiogen.audio import MASTER_RATE
+from audiogen.audio import chunks, plan
+from audiogen.audio.assemble import assemble
+from audiogen.audio.cover import read_cover
+from audiogen.audio.music import MusicLibrary
+from audiogen.audio.segment import MASTER_RATE
+from audiogen.audio.tags import TagInfo, iso639_2, write_tags
 from audiogen.cleanup import owned_tempdir
-from audiogen.cover import read_cover
 from audiogen.fsutil import asset_path, atomic_path, atomic_write_text, slugify
 from audiogen.manifest import Chapter, Cue, Manifest
-from audiogen.music import MusicLibrary
+from audiogen.publish import transcripts
 from audiogen.script import Script, check_limits, to_json
 from audiogen.settings import RenderSettings
-from audiogen.synth import ClipCache, Synthesizer, default_cache_dir
-from audiogen.tags import TagInfo, iso639_2, write_tags
-from audiogen.voices import RenderVoices
+from audiogen.tts.synth import ClipCache, Synthesizer, default_cache_dir
+from audiogen.tts.voices import RenderVoices
 
 
 @dataclass(frozen=True)

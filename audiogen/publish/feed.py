@@ -15,7 +15,7 @@ from typing import Sequence
 
 from lxml import etree
 
-from audiogen.show import ShowConfig
+from audiogen.publish.show import ShowConfig
 from audiogen.text import clean as xml_text  # the one scrubber: what it keeps is valid XML 1.0
 from audiogen.text import one_line
 

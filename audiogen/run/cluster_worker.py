@@ -1,7 +1,7 @@
 """The worker half of ``--cluster``: a WorkerPlugin that sets a worker process up once, and the task.
 
 Imported by Dask workers (and by the client only when there is work to send), so
-importing :mod:`audiogen.cluster` alone does not load Dask.
+importing :mod:`audiogen.run.cluster` alone does not load Dask.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from typing import Any, Iterable
 from distributed import get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from audiogen import follow, pipeline
+from audiogen import pipeline
 from audiogen.errors import AudiogenError, ClusterError
 from audiogen.fsutil import atomic_write_bytes
+from audiogen.run import follow
+from audiogen.script.speech import load_lexicon
 from audiogen.settings import RenderSettings
-from audiogen.speech import load_lexicon
 
-RENDERED, FAILED = "rendered", "failed"  # as in audiogen.batch
+RENDERED, FAILED = "rendered", "failed"  # as in audiogen.run.batch
 log = logging.getLogger(__name__)
 _WARMUP_ARTICLE = "# Warm-up\n\nThe harbour was quiet that morning. \u201cWe sail at nine,\u201d said Jo Marsh.\n"
 

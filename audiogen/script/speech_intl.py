@@ -1,6 +1,6 @@
 """Speech normalisation for German, French, Spanish, Italian, Portuguese and Dutch.
 
-:func:`audiogen.speech.normalize` sends non-English text here by language; English keeps
+:func:`audiogen.script.speech.normalize` sends non-English text here by language; English keeps
 its own rules in speech.py. Each language is a table (:class:`Lang`): how it writes
 decimals and thousands, its currency and percent words, months, ordinal marks ("3." in
 German dates, "1er" in French, "2.º" in Spanish, "3e" in Dutch), times and common

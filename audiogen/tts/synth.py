@@ -27,15 +27,15 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from audiogen.audio import SPEECH_RATE
+from audiogen import tts
+from audiogen.audio import ffmpeg
+from audiogen.audio import mix
+from audiogen.audio.segment import SPEECH_RATE
+from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, sweep_temp
 from audiogen.errors import AudiogenError, EngineError, OutputError
 from audiogen.fsutil import describe_os_error
-from audiogen import tts
-from audiogen.tts import Voice, get_engine
-from audiogen import mix
-from audiogen import ffmpeg
 from audiogen.fsutil import file_lock
-from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, sweep_temp
+from audiogen.tts import Voice, get_engine
 
 CACHE_VERSION = "7"
 _MAGIC = b"AGC2"
@@ -383,7 +383,7 @@ class Synthesizer:
             if ctx.get_start_method() == "forkserver":
                 # Workers fork from a server that has imported numpy and audiogen once, instead of
                 # each importing them (no engine is started there: eSpeak's threads must not be forked).
-                ctx.set_forkserver_preload(["audiogen._forkserver", "audiogen.synth"])
+                ctx.set_forkserver_preload(["audiogen.tts._forkserver", "audiogen.tts.synth"])
             pool = cf.ProcessPoolExecutor(
                 max_workers=self._sizes[name], mp_context=ctx, initializer=_worker_init,
                 initargs=(str(self.cache.root), True, tts.modules(), name),

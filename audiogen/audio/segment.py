@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiogen import ffmpeg
+from audiogen.audio import ffmpeg
 from audiogen.errors import AudioError
 from audiogen.limits import MAX_AUDIO_BYTES, MAX_STINGER_SECONDS, describe_bytes
 

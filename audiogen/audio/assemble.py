@@ -14,13 +14,13 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from audiogen import chunks, mix
-from audiogen.audio import MASTER_RATE, SPEECH_RATE
+from audiogen.audio import chunks, mix
+from audiogen.audio.mp3join import Joiner, read_chunk
+from audiogen.audio.music import MusicLibrary, over_bed
+from audiogen.audio.plan import Item, Mark, Music, Silence, Speech, chunk_rate
+from audiogen.audio.segment import MASTER_RATE, SPEECH_RATE
 from audiogen.cleanup import owned_tempdir
 from audiogen.manifest import Cue
-from audiogen.mp3join import Joiner, read_chunk
-from audiogen.music import MusicLibrary, over_bed
-from audiogen.plan import Item, Mark, Music, Silence, Speech, chunk_rate
 from audiogen.settings import RenderSettings
 
 PRUNE_EVERY_BYTES = 64 * 2**20  # the cache is held to its cap during a render, checked this often

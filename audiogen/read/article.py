@@ -22,8 +22,8 @@ import lxml.html
 from lxml import etree
 
 from audiogen.errors import InputError, NoArticleError
-from audiogen.language import SAMPLE_CHARS, choose_language
 from audiogen.limits import MAX_ARTICLE_BYTES  # ~1 million words of text
+from audiogen.read.language import SAMPLE_CHARS, choose_language
 from audiogen.text import clean
 
 FORMATS = ("txt", "md", "html")
@@ -209,7 +209,7 @@ def article_from_bytes(data: bytes, source: str = "-", language: str | None = No
     ("html", "md", "txt") is given, its extension picks the format.
 
     ``language`` forces the article's language (``--language``); otherwise it is the
-    declared one checked against the text, or the detected one (audiogen.language).
+    declared one checked against the text, or the detected one (audiogen.read.language).
     """
     name = "standard input" if source == "-" else source
     if not data:

@@ -34,11 +34,11 @@ from lxml import etree
 
 from audiogen import pipeline
 from audiogen.errors import AudiogenError, ConfigError, InputError
-from audiogen.fetch import ACCEPT_FEED, FetchError, decode, fetch, is_url
 from audiogen.fsutil import atomic_write_bytes, atomic_write_text
+from audiogen.publish.show import load_show
+from audiogen.read.fetch import ACCEPT_FEED, FetchError, decode, fetch, is_url
 from audiogen.script import dumps_json
 from audiogen.settings import RenderSettings
-from audiogen.show import load_show
 
 STATE_DIR = ".audiogen-follow"  # a dot-folder: private to the show, never published
 STATE_VERSION = 1

@@ -29,14 +29,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from audiogen import follow, pipeline
-from audiogen.article import read_article_bytes
-from audiogen.batch import (FAILED, RENDERED, ArticleResult, _sha256, _unique, done_index, settings_fingerprint,
+from audiogen import pipeline
+from audiogen.read.article import read_article_bytes
+from audiogen.run import follow
+from audiogen.run.batch import (FAILED, RENDERED, ArticleResult, _sha256, _unique, done_index, settings_fingerprint,
                             write_record)
 from audiogen.errors import AudiogenError, ClusterError, InputError
 from audiogen.fsutil import atomic_write_bytes
+from audiogen.publish.show import MANIFEST_SUFFIX, held_by_another, load_show
 from audiogen.settings import RenderSettings
-from audiogen.show import MANIFEST_SUFFIX, held_by_another, load_show
 
 INSTALL_HINT = "pip install 'audiogen[dask]'"
 _SHIPPED = ("intro", "outro", "bed", "lexicon")  # settings naming files on the client
@@ -136,7 +137,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
 
 
 def _shipped(settings: RenderSettings, cover: Path | None) -> tuple[dict[str, Any], Any]:
-    from audiogen.cluster_worker import Shipped  # it imports Dask: not loaded with this module
+    from audiogen.run.cluster_worker import Shipped  # it imports Dask: not loaded with this module
 
     files: dict[str, Any] = {}
     for key in _SHIPPED:
@@ -183,7 +184,7 @@ def run_cluster_batch(
     on_result: Callable[[ArticleResult], None] | None = None,
     client: Any = None,
 ) -> list[ArticleResult]:
-    """Like :func:`audiogen.batch.run_batch`, with each render a task on the cluster at ``address``.
+    """Like :func:`audiogen.run.batch.run_batch`, with each render a task on the cluster at ``address``.
 
     Articles are read here and sent to the workers as bytes, so worker hosts need
     audiogen but not the articles. At most a few tasks per worker thread are in flight,
@@ -234,7 +235,7 @@ def run_cluster_batch(
 
 def _register(client: Any, fingerprint: str, settings: RenderSettings, cover: Path | None, album: str | None) -> str:
     """Set every worker up for these settings (once: the plugin is idempotent); its name."""
-    from audiogen.cluster_worker import AudiogenPlugin  # it imports Dask
+    from audiogen.run.cluster_worker import AudiogenPlugin  # it imports Dask
 
     files, cov = _shipped(settings, cover)
     plugin = AudiogenPlugin(fingerprint, settings, files, cov, album)
@@ -255,7 +256,7 @@ def _run_store(store: str | None) -> Iterator[str | None]:
         yield run_store
     finally:
         if run_store is not None:
-            from audiogen.cluster_worker import store_remove  # it imports Dask
+            from audiogen.run.cluster_worker import store_remove  # it imports Dask
 
             store_remove(run_store)
 
@@ -264,12 +265,12 @@ def _run_store(store: str | None) -> Iterator[str | None]:
 
 
 def follow_runner(address: str, show: Any, settings: RenderSettings, *, store: str | None = None) -> Callable:
-    """A ``runner`` for :func:`audiogen.follow.follow` that renders the items on the cluster at
+    """A ``runner`` for :func:`audiogen.run.follow.follow` that renders the items on the cluster at
     ``address``: workers fetch and render, this process installs each episode into the show
     (``follow`` then publishes it, as it does locally)."""
 
     def runner(fn: Callable, jobs: Any) -> Iterator[Any]:  # fn (the local render_item) is not used
-        from audiogen.cluster_worker import follow_task  # it imports Dask
+        from audiogen.run.cluster_worker import follow_task  # it imports Dask
 
         jobs = list(jobs)
         if not jobs:
@@ -302,7 +303,7 @@ def follow_runner(address: str, show: Any, settings: RenderSettings, *, store: s
 def _follow_result(fut: Any, job: Any, show: Any, slugs: _Slugs) -> Any:
     from distributed.scheduler import KilledWorker  # Dask: an optional dependency
 
-    from audiogen.cluster_worker import store_take  # it imports Dask
+    from audiogen.run.cluster_worker import store_take  # it imports Dask
 
     key, label = job.item.key, job.item.label
 
@@ -410,7 +411,7 @@ def _task_key(kind: str, name: str) -> str:
 
 def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str | None, slugs: _Slugs,
          fingerprint: str) -> Iterator[tuple[int, ArticleResult]]:
-    from audiogen.cluster_worker import TaskInput, render_task  # it imports Dask
+    from audiogen.run.cluster_worker import TaskInput, render_task  # it imports Dask
 
     failures: dict[int, str] = {}
     shas: dict[int, str] = {}
@@ -442,7 +443,7 @@ def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str) 
     """Turn a finished task into an installed episode (or a failure); never raises for one article."""
     from distributed.scheduler import KilledWorker  # Dask: an optional dependency
 
-    from audiogen.cluster_worker import store_take  # it imports Dask
+    from audiogen.run.cluster_worker import store_take  # it imports Dask
 
     try:
         out = fut.result()

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from audiogen import mix
-from audiogen.audio import MASTER_RATE, load_array, segment, segment_to_array, voice_over_bed
+from audiogen.audio import mix
+from audiogen.audio.ffmpeg import measure_loudness
+from audiogen.audio.mix import STEREO_OFFSET_DB
+from audiogen.audio.segment import MASTER_RATE, load_array, segment, segment_to_array, voice_over_bed
 from audiogen.errors import AudioError
-from audiogen.ffmpeg import measure_loudness
 from audiogen.fsutil import asset_path
 from audiogen.limits import MAX_AUDIO_BYTES, MAX_BED_SECONDS, MAX_STINGER_SECONDS, read_limited
-from audiogen.mix import STEREO_OFFSET_DB
 from audiogen.settings import RenderSettings
 
 BED_UNDER_VOICE_DB = -20.0

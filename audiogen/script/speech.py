@@ -25,7 +25,7 @@ from xml.parsers import expat
 
 from audiogen.errors import ConfigError
 from audiogen.limits import MAX_LEXICON_BYTES, MAX_LEXICON_ENTRIES, MAX_LEXICON_FORM_CHARS, read_limited
-from audiogen.speech_intl import normalize_intl, pre_cleanup, supports
+from audiogen.script.speech_intl import normalize_intl, pre_cleanup, supports
 
 __all__ = ["Lexicon", "LexiconEntry", "parse_lexicon", "load_lexicon", "normalize", "cardinal", "ordinal", "year_words"]
 
@@ -1316,7 +1316,7 @@ def _normalize_rules(text: str, language: str = "en") -> str:
 
 
 def _other_language(text: str, language: str) -> str:
-    """Neutral cleanup, then the language's own rules where audiogen.speech_intl has them."""
+    """Neutral cleanup, then the language's own rules where audiogen.script.speech_intl has them."""
 
     text = _neutral(text)
     return normalize_intl(text, language) if supports(language) else text

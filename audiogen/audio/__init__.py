@@ -1,0 +1,1 @@
+"""Stage 2, rendering: a Script planned, synthesized, assembled, encoded and tagged into an Episode."""
