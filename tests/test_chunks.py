@@ -100,3 +100,21 @@ def test_prune_never_touches_a_render_in_progress(tmp_path: Path):
         os.utime(encoding, (1, 1))  # the oldest file in the cache
         assert ClipCache(tmp_path, cap_mb=1).prune() == 0
         assert encoding.stat().st_size == 3 * 1024 * 1024
+
+
+def test_prune_survives_a_work_folder_that_vanishes_while_it_looks(tmp_path: Path, monkeypatch):
+    """Another render removes its work folder when it ends, maybe while this one prunes (pathlib's
+    glob raised FileNotFoundError on the vanished folder and failed a finished render)."""
+    import os
+
+    store = chunks.ChunkStore(tmp_path)
+    (store.root / ".work-gone").mkdir()
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith(".work-gone"):
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert ClipCache(tmp_path, cap_mb=1).prune() == 0

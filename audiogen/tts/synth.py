@@ -73,6 +73,23 @@ class Job:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _shard_files(folder: Path) -> list[Path]:
+    """The files in ``folder``'s shard folders (``ab/``). The dot folders beside them
+    (``chunks/.work-*``) are renders in progress, never listed; a folder that another
+    process removes while we look is skipped (pathlib's glob raises instead)."""
+    out: list[Path] = []
+    try:
+        shards = [e.path for e in os.scandir(folder) if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return out
+    for shard in shards:
+        try:
+            out.extend(Path(e.path) for e in os.scandir(shard) if e.is_file(follow_symlinks=False))
+        except OSError:
+            continue
+    return out
+
+
 class ClipCache:
     """Mono 16-bit 22.05 kHz clips, one file per key, verified by length and CRC on read."""
 
@@ -133,11 +150,14 @@ class ClipCache:
         never a file in ``keep`` (what a render in progress has yet to read); return bytes freed."""
         files = []
         total = 0
-        # Only the shard folders: the dot folders beside them (``chunks/.work-*``) are renders in progress.
-        found = [f for f in (*(self.root / "clips").glob("*/*.pcm"), *(self.root / "chunks").glob("*/*.mp3"),
-                             *(self.root / "chunks").glob("*/*.json")) if not f.parent.name.startswith(".")]
+        found, temps = [], []
+        for f in (*_shard_files(self.root / "clips"), *_shard_files(self.root / "chunks")):
+            if f.name.startswith(".tmp-"):
+                temps.append(f)
+            elif f.suffix in (".pcm", ".mp3", ".json"):
+                found.append(f)
         now = time.time()
-        for f in [*(self.root / "clips").glob("*/.tmp-*"), *(self.root / "chunks").glob("*/.tmp-*")]:
+        for f in temps:
             with contextlib.suppress(OSError):  # half-written by a process that was killed
                 if now - f.stat().st_mtime > STALE_TMP_S:
                     f.unlink()
@@ -164,8 +184,11 @@ class ClipCache:
 
     def remove_partial_writes(self, pids: set) -> None:
         """Remove the temp files that processes ``pids`` (killed workers) were writing."""
-        for pid in pids:
-            for f in [*self.root.glob(f".tmp-{pid}-*"), *(self.root / "clips").glob(f"*/.tmp-{pid}-*")]:
+        prefixes = tuple(f".tmp-{pid}-" for pid in pids)
+        if not prefixes:
+            return
+        for f in [*self.root.glob(".tmp-*"), *_shard_files(self.root / "clips")]:
+            if f.name.startswith(prefixes):
                 with contextlib.suppress(OSError):
                     f.unlink()
 
