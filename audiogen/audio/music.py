@@ -29,22 +29,28 @@ class MusicLibrary:
         self.target = target
         self.ceiling = ceiling
         self._cache: dict[str, np.ndarray] = {}
+        self._digests: dict[str, str] = {}
 
     def _path(self, name: str) -> Path:
         chosen = {"intro": self.settings.intro, "outro": self.settings.outro, "bed": self.settings.bed}[name]
         return Path(chosen) if chosen else asset_path(f"{name}.flac")
 
+    def _digest(self, name: str) -> str:
+        """The file's content hash, read once per render (cache keys and levelled music both use it)."""
+        if name not in self._digests:
+            data = read_limited(self._path(name), MAX_AUDIO_BYTES, f"the {name} file", AudioError)
+            self._digests[name] = hashlib.sha256(data).hexdigest()
+        return self._digests[name]
+
     def digests(self) -> dict[str, str]:
         """Content hashes of the music files, for the chunk cache keys."""
-        return {name: hashlib.sha256(read_limited(self._path(name), MAX_AUDIO_BYTES, f"the {name} file", AudioError)
-                                     ).hexdigest() for name in ("intro", "outro", "bed")}
+        return {name: self._digest(name) for name in ("intro", "outro", "bed")}
 
     def get(self, name: str, offset_db: float = 0.0) -> np.ndarray:
         if name not in self._cache:
             path = self._path(name)
             ch = self.settings.channels
-            digest = hashlib.sha256(read_limited(path, MAX_AUDIO_BYTES, f"the {name} file", AudioError)).hexdigest()
-            key = (digest, name == "bed", ch, self.target, self.ceiling)
+            key = (self._digest(name), name == "bed", ch, self.target, self.ceiling)
             x = _LEVELLED.get(key)
             if x is None:
                 x = load_array(path, ch, max_seconds=MAX_BED_SECONDS if name == "bed" else MAX_STINGER_SECONDS,
