@@ -111,7 +111,8 @@ def assemble(tmp: Path, pieces: list[list[Item]], keys: list[str], metas: list[c
              store: chunks.ChunkStore, clips: Any, music: MusicLibrary, ceiling: float, settings: RenderSettings,
              prune: Callable[[set], object] | None = None) -> tuple[int, list[tuple[str, int]], list[Cue], dict]:
     """Encode the chunks not in the cache (one LAME process per chunk, up to one per core at
-    once, while the next chunk is assembled), join all of them in order into ``tmp``.
+    once while the next chunk is assembled; with one core, each before the next), join all of
+    them in order into ``tmp``.
 
     Every ``PRUNE_EVERY_BYTES`` of clips and chunks added, ``prune(keep)`` holds the cache to its
     cap, keeping the cached chunks this render has yet to join.
@@ -130,7 +131,10 @@ def assemble(tmp: Path, pieces: list[list[Item]], keys: list[str], metas: list[c
             prune(keep)
 
     ch = settings.channels
-    limit = max(1, settings.workers or os.cpu_count() or 1)
+    cores = max(1, settings.workers or os.cpu_count() or 1)
+    # Encoders left running while the next chunk is synthesized: with one core (a cluster worker,
+    # ``-j 1``) none, so a render never takes more than the cores it was given.
+    ahead = cores if cores > 1 else 0
     timeline = Timeline()
     running: deque = deque()  # (chunk index, ChunkEncode or None when cached, its local timeline)
     with owned_tempdir(".work-", dir=store.root) as work, open(tmp, "wb") as fh:
@@ -167,7 +171,7 @@ def assemble(tmp: Path, pieces: list[list[Item]], keys: list[str], metas: list[c
                     encoded = Path(work, f"{i}.mp3")  # moved into the cache when whole
                     running.append((i, mix.ChunkEncode(raw, encoded, ch, settings.kbps, rate), local))
                     local["true_peak"] = mix.true_peak(np.memmap(raw, dtype="<i2", mode="r").reshape(-1, ch), rate)
-                    while sum(1 for r in running if r[1] is not None and not r[1].done()) > limit:
+                    while sum(1 for r in running if r[1] is not None and not r[1].done()) > ahead:
                         time.sleep(0.005)  # until any encoder ends (they finish out of order)
                 else:
                     running.append((i, None, None))
