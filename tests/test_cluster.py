@@ -286,3 +286,35 @@ def test_follow_on_the_cluster_publishes_updates_and_reports(cluster, tmp_path: 
         assert after["The Night Ferry"] == guid["The Night Ferry"]  # updated in place: same guid
     finally:
         server.close()
+
+
+def test_cluster_batch_skips_a_page_that_has_not_changed(cluster, tmp_path: Path) -> None:
+    """A URL's page is fetched by the worker; when its bytes are those of an episode already
+    made with these settings, nothing is rendered or installed again (it was re-rendered on
+    every run); a changed page renders."""
+    from loopback import Loopback
+    from test_follow import page
+
+    address, _ = cluster
+    server = Loopback()
+    try:
+        url = server.add("/posts/tides", page("Reading the Tides", "tide"))
+        show = _show(tmp_path)
+        args = [url, "--show", str(show), "--cluster", address, "--json", "--no-stingers", *FAKE]
+        rc, data, err = _run(args, tmp_path)
+        assert rc == 0 and [a["status"] for a in data["articles"]] == ["rendered"], err
+        mp3 = show / "episodes/reading-the-tides/reading-the-tides.mp3"
+        stamp = mp3.stat().st_mtime_ns
+
+        rc, data, err = _run(args, tmp_path)
+        assert rc == 0 and [a["status"] for a in data["articles"]] == ["skipped"], err
+        assert data["articles"][0]["slug"] == "reading-the-tides"
+        assert mp3.stat().st_mtime_ns == stamp
+
+        server.add("/posts/tides", page("Reading the Tides", "ferry"))
+        rc, data, err = _run(args, tmp_path)
+        assert rc == 0 and [a["status"] for a in data["articles"]] == ["rendered"], err
+        assert mp3.stat().st_mtime_ns != stamp
+        _check_show(show, ["Reading the Tides"])
+    finally:
+        server.close()

@@ -248,6 +248,16 @@ def _unique(articles: Iterable[str]) -> list[str]:
     return out
 
 
+def urls_done(index: dict[tuple[str, str], ArticleResult], fingerprint: str) -> dict[str, dict[str, ArticleResult]]:
+    """The finished episodes of URL articles rendered with ``fingerprint``: {url: {sha256 of its page: result}}.
+    A URL's bytes are known only once fetched; its render is skipped when they hash to one of these."""
+    by_url: dict[str, dict[str, ArticleResult]] = {}
+    for (sha, fp), done in index.items():
+        if fp == fingerprint and pipeline.is_url(done.article):
+            by_url.setdefault(done.article, {})[sha] = done
+    return by_url
+
+
 def workers_per_render(jobs: int, cpus: int | None = None) -> int:
     """Synthesis processes per article so that ``jobs`` renders at once use about all cores."""
     return max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
@@ -297,10 +307,7 @@ def run_batch(
         if on_result:
             on_result(result)
 
-    by_url: dict[str, dict[str, ArticleResult]] = {}
-    for (sha, fp), done in index.items():
-        if fp == fingerprint and pipeline.is_url(done.article):
-            by_url.setdefault(done.article, {})[sha] = done
+    by_url = urls_done(index, fingerprint)
     with owned_tempdir("audiogen-batch-") as claims:
         for i, article in enumerate(articles):
             sha = _sha256(article) if article != "-" else None

@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from audiogen import pipeline
-from audiogen.read.article import read_article_bytes
-from audiogen.run import follow
-from audiogen.run.batch import (FAILED, RENDERED, ArticleResult, _sha256, _unique, done_index, settings_fingerprint,
-                            write_record)
 from audiogen.errors import AudiogenError, ClusterError, InputError
 from audiogen.fsutil import atomic_write_bytes
 from audiogen.publish.show import MANIFEST_SUFFIX, held_by_another, load_show
+from audiogen.read.article import read_article_bytes
+from audiogen.run import follow
+from audiogen.run.batch import (FAILED, RENDERED, ArticleResult, _sha256, _unique, done_index, settings_fingerprint,
+                                urls_done, write_record)
 from audiogen.settings import RenderSettings
 
 INSTALL_HINT = "pip install 'audiogen[dask]'"
@@ -206,7 +206,7 @@ def run_cluster_batch(
 
     todo: list[int] = []
     for i, article in enumerate(articles):
-        if article == "-":  # (URLs have no sha256 before they are fetched: never skipped, as in local batch)
+        if article == "-":
             finish(i, ArticleResult(article, FAILED, error="batch reads article files; use 'audiogen episode -' "
                                                            "to read stdin"))
             continue
@@ -225,7 +225,8 @@ def run_cluster_batch(
     try:
         name = _register(client, fingerprint, settings, cover, album)
         with _run_store(store) as run_store:
-            for i, result in _run(client, name, [(i, articles[i]) for i in todo], run_store, slugs, fingerprint):
+            for i, result in _run(client, name, [(i, articles[i]) for i in todo], run_store, slugs, fingerprint,
+                                  urls_done(index, fingerprint)):
                 finish(i, result)
     finally:
         if own:
@@ -410,7 +411,7 @@ def _task_key(kind: str, name: str) -> str:
 
 
 def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str | None, slugs: _Slugs,
-         fingerprint: str) -> Iterator[tuple[int, ArticleResult]]:
+         fingerprint: str, by_url: dict[str, dict[str, ArticleResult]]) -> Iterator[tuple[int, ArticleResult]]:
     from audiogen.run.cluster_worker import TaskInput, render_task  # it imports Dask
 
     failures: dict[int, str] = {}
@@ -418,8 +419,9 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
 
     def calls() -> Iterator[tuple[int, Any]]:
         for i, article in todo:
-            if pipeline.is_url(article):  # the worker fetches it
-                data, sha = None, ""
+            known: tuple[str, ...] = ()
+            if pipeline.is_url(article):  # the worker fetches it, and skips it if its page is one already rendered
+                data, sha, known = None, "", tuple(by_url.get(pipeline.source_key(article), {}))
             else:
                 data, error = _read(article)
                 if data is None:
@@ -428,7 +430,7 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
                     continue
                 sha = hashlib.sha256(data).hexdigest()
             shas[i] = sha
-            item = TaskInput(pipeline.source_key(article), data, sha)
+            item = TaskInput(pipeline.source_key(article), data, sha, known)
             yield i, (render_task, (plugin_name, item, store), _task_key("render", article))
 
     articles = dict(todo)
@@ -436,14 +438,15 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
         if fut is None:
             yield i, ArticleResult(articles[i], FAILED, error=failures.pop(i))
         else:
-            yield i, _collect(fut, articles[i], shas.pop(i), slugs, fingerprint)
+            yield i, _collect(fut, articles[i], shas.pop(i), slugs, fingerprint, by_url)
 
 
-def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str) -> ArticleResult:
+def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str,
+             by_url: dict[str, dict[str, ArticleResult]]) -> ArticleResult:
     """Turn a finished task into an installed episode (or a failure); never raises for one article."""
     from distributed.scheduler import KilledWorker  # Dask: an optional dependency
 
-    from audiogen.run.cluster_worker import store_take  # it imports Dask
+    from audiogen.run.cluster_worker import UNCHANGED, store_take  # it imports Dask
 
     try:
         out = fut.result()
@@ -451,6 +454,10 @@ def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str) 
         return ArticleResult(article, FAILED, error=_killed_message(exc))
     except Exception as exc:
         return ArticleResult(article, FAILED, error=f"the cluster lost this task ({type(exc).__name__}: {exc})")
+    done = by_url.get(pipeline.source_key(article), {}).get(out.extra.get("sha256", ""))
+    if out.status == UNCHANGED and done is not None:
+        slugs.taken.add(done.slug or "")
+        return replace(done, article=article, seconds=out.seconds)
     if out.status != RENDERED or out.slug is None:
         return ArticleResult(article, FAILED, seconds=out.seconds, error=out.error)
     try:

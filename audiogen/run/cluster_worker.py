@@ -27,6 +27,7 @@ from audiogen.script.speech import load_lexicon
 from audiogen.settings import RenderSettings
 
 RENDERED, FAILED = "rendered", "failed"  # as in audiogen.run.batch
+UNCHANGED = "unchanged"  # a URL whose page is the one already rendered
 log = logging.getLogger(__name__)
 _WARMUP_ARTICLE = "# Warm-up\n\nThe harbour was quiet that morning. \u201cWe sail at nine,\u201d said Jo Marsh.\n"
 
@@ -43,7 +44,6 @@ class Shipped:
         digest = hashlib.sha256(self.data).hexdigest()[:24]
         path = root / digest / self.name
         if not path.is_file():
-
             atomic_write_bytes(path, self.data)
         return path
 
@@ -55,13 +55,14 @@ class TaskInput:
     name: str  # the article's resolved path on the client, or a URL the worker fetches
     data: bytes | None  # None for a URL
     sha256: str
+    known: tuple[str, ...] = ()  # a URL: sha256s of its pages already rendered with these settings
 
 
 @dataclass(frozen=True)
 class TaskOutput:
     """What a task hands back: the episode's files (or where they are in the store), or an error."""
 
-    status: str  # rendered | failed
+    status: str  # rendered | failed | unchanged
     slug: str | None = None  # the slug the files are named after (the client may rename them)
     files: dict[str, bytes] = field(default_factory=dict)
     stored: tuple[str, ...] = ()  # with a store: file names under ``store_prefix``
@@ -121,7 +122,6 @@ class AudiogenPlugin(WorkerPlugin):
             # nanny, a daemon that may not start a pool of its own).
             settings = replace(self._settings, workers=1, **paths)
             if settings.lexicon is not None:
-
                 self.lexicon = load_lexicon(settings.lexicon)
         except (AudiogenError, OSError) as exc:
             self.error = f"worker {worker.address} cannot render: {exc}"
@@ -134,7 +134,10 @@ class AudiogenPlugin(WorkerPlugin):
 
     def _warm_up(self, local_dir: str) -> None:
         with self.lock, tempfile.TemporaryDirectory(prefix="audiogen-warmup-", dir=local_dir) as tmp:
-            _render_files(self, TaskInput("warm-up.md", _WARMUP_ARTICLE.encode(), ""), Path(tmp) / "out")
+            assert self.settings is not None
+            source = pipeline.load_source("warm-up.md", data=_WARMUP_ARTICLE.encode(), settings=self.settings,
+                                          lexicon=self.lexicon)
+            pipeline.render(source, self.settings, Path(tmp) / "out", cover=self.cover, album=self.album)
 
 
 def _stop_task_profiler(worker: Any) -> None:
@@ -149,21 +152,15 @@ def _stop_task_profiler(worker: Any) -> None:
             pc.stop()
 
 
-def _render_files(plugin: AudiogenPlugin, item: TaskInput, out: Path) -> tuple[str, float, str]:
-    """Run the pipeline for one article into ``out``; (slug, duration, sha256 of the article)."""
-
-    assert plugin.settings is not None
-    source = pipeline.load_source(item.name, data=item.data, settings=plugin.settings, lexicon=plugin.lexicon)
-    episode = pipeline.render(source, plugin.settings, out, cover=plugin.cover, album=plugin.album)
-    return episode.slug, episode.duration, source.sha256
-
-
 def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> TaskOutput:
     """The cluster task of ``batch``: render one article on this worker; failures come back as results."""
 
     def produce(plugin: AudiogenPlugin, out: Path) -> dict[str, Any]:
-        slug, duration, sha = _render_files(plugin, item, out)
-        return {"slug": slug, "duration": duration, "sha256": sha}
+        source = pipeline.load_source(item.name, data=item.data, settings=plugin.settings, lexicon=plugin.lexicon)
+        if source.sha256 in item.known:  # the page has not changed since its episode was made
+            return {"status": UNCHANGED, "extra": {"sha256": source.sha256}}
+        episode = pipeline.render(source, plugin.settings, out, cover=plugin.cover, album=plugin.album)
+        return {"slug": episode.slug, "duration": episode.duration, "sha256": source.sha256}
 
     return _task(plugin_name, store, produce)
 
