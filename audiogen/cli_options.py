@@ -56,7 +56,7 @@ def render_options(f):
         click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Cover image (square JPEG/PNG) embedded in the MP3."),
         click.option("-j", "--workers", type=click.IntRange(1, 64), default=None,
-                     help="Synthesis processes (default: one per CPU core)."),
+                     help="Synthesis processes (default: one per CPU core); with 1 the render stays on one core."),
         click.option("--no-cache", "no_cache", is_flag=True,
                      help="Do not reuse or keep synthesized clips and encoded chunks."),
         click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path), default=None,
