@@ -151,7 +151,6 @@ def _discover() -> None:
             except Exception:  # like a broken plug-in: the built-in engines still work
                 pass
         try:
-
             for ep in entry_points(group="audiogen.engines"):
                 try:
                     ep.load()

@@ -94,7 +94,6 @@ class Pyttsx3Engine:
 
     def version(self) -> str:
         try:
-
             parts = [f"pyttsx3-{version('pyttsx3')}"]
             with contextlib.suppress(Exception):
                 parts.append(f"espeakng-loader-{version('espeakng-loader')}")

@@ -34,6 +34,7 @@ class RenderVoices:
         self.ceiling = settings.true_peak - 1.5
         self.target = settings.target_lufs - (STEREO_OFFSET_DB if settings.channels == 2 else 0.0)
         self._gains: dict[Voice, float] = {}
+        self._versions: dict[str, str] = {}  # engine -> version (package metadata: ~1 ms to read)
         self.cache = cache
         self.script = script
 
@@ -64,7 +65,9 @@ class RenderVoices:
         return self._gains[voice]
 
     def job(self, voice: Voice, text: str) -> Job:
-        return Job(voice.engine, get_engine(voice.engine).version(), voice, text, self.gain(voice), self.ceiling,
+        if voice.engine not in self._versions:
+            self._versions[voice.engine] = get_engine(voice.engine).version()
+        return Job(voice.engine, self._versions[voice.engine], voice, text, self.gain(voice), self.ceiling,
                    self.target)
 
     def ids(self) -> dict[str, str]:
