@@ -58,15 +58,16 @@ def test_store_refuses_damaged_entries_and_prune_counts_chunks(tmp_path: Path):
     key = chunks.key(["example"])
     tmp = store.temp_path(key)
     tmp.write_bytes(b"\xff\xfb" + bytes(5000))
-    meta = store.put(key, tmp, {"samples": 10, "marks": [], "cues": [], "momentary": [], "short": [],
-                                "true_peak": None})
+    meta = store.put(key, tmp, store.measure(tmp, {"samples": 10, "marks": [], "cues": [], "momentary": [],
+                                                   "short": [], "true_peak": None}))
     assert store.get(key) == meta
     store.mp3(key).write_bytes(b"\xff\xfb" + bytes(4999))
     assert store.get(key) is None and not store.mp3(key).exists()
     assert not store.mp3(key).with_suffix(".json").exists()
     tmp = store.temp_path(key)
     tmp.write_bytes(bytes(3 * 1024 * 1024))
-    store.put(key, tmp, {"samples": 1, "marks": [], "cues": [], "momentary": [], "short": [], "true_peak": None})
+    store.put(key, tmp, store.measure(tmp, {"samples": 1, "marks": [], "cues": [], "momentary": [], "short": [],
+                                            "true_peak": None}))
     freed = ClipCache(tmp_path, cap_mb=1).prune()
     assert freed >= 3 * 1024 * 1024 and store.get(key) is None
     assert json.loads(json.dumps(meta.__dict__))["samples"] == 10
@@ -77,7 +78,8 @@ def test_prune_removes_clips_before_encoded_chunks(tmp_path: Path):
     key = chunks.key(["kept"])
     tmp = store.temp_path(key)
     tmp.write_bytes(b"\xff\xfb" + bytes(600 * 1024))
-    store.put(key, tmp, {"samples": 1, "marks": [], "cues": [], "momentary": [], "short": [], "true_peak": None})
+    store.put(key, tmp, store.measure(tmp, {"samples": 1, "marks": [], "cues": [], "momentary": [], "short": [],
+                                            "true_peak": None}))
     cache = ClipCache(tmp_path, cap_mb=1)
     for i in range(3):  # written after the chunk, yet removed first
         cache.write(f"{i:02d}" + "0" * 62, bytes(300 * 1024))
@@ -118,3 +120,35 @@ def test_prune_survives_a_work_folder_that_vanishes_while_it_looks(tmp_path: Pat
 
     monkeypatch.setattr(os, "scandir", scandir)
     assert ClipCache(tmp_path, cap_mb=1).prune() == 0
+
+
+def test_a_cached_chunk_pruned_by_another_render_is_still_joined(tmp_path: Path, monkeypatch):
+    """Two renders share an over-full cache: one's prune may delete chunks the other planned to
+    join from the cache. Each render pins its cached chunks first (hard links in its own folder),
+    so it finishes whole ("an encoded chunk left the cache during the render" before)."""
+    from audiogen import pipeline
+    from audiogen.audio import episode, mp3join
+    from audiogen.settings import RenderSettings
+
+    from conftest import decode
+
+    art = tmp_path / "a.md"
+    art.write_text("# Three Parts\n\n" + "".join(f"## Part {n}\n\nThe tide turns at {n} o'clock.\n\n"
+                                               for n in range(1, 4)), encoding="utf-8")
+    script = pipeline.load_source(str(art)).script
+    settings = RenderSettings(engine="fake", stingers=False, workers=1)
+    cache = tmp_path / "cache"
+    first = episode.render(script, tmp_path / "one", settings, cache_dir=cache)
+    shards = cache / "chunks"
+    add = mp3join.Joiner.add
+
+    def add_then_prune_all(self, chunk):  # another render prunes the whole cache meanwhile
+        add(self, chunk)
+        for f in shards.glob("[0-9a-f][0-9a-f]/*"):
+            f.unlink()
+
+    monkeypatch.setattr(mp3join.Joiner, "add", add_then_prune_all)
+    again = episode.render(script, tmp_path / "two", settings, cache_dir=cache)
+    assert again.mp3.read_bytes()[-4096:] == first.mp3.read_bytes()[-4096:]  # the same audio, from the cache
+    assert decode(again.mp3).size / 44100 == __import__("pytest").approx(first.duration, abs=0.05)
+    assert not list(shards.glob(".work-*"))  # its pins went with its folder

@@ -19,7 +19,6 @@ from audiogen.audio.mp3join import Joiner, read_chunk
 from audiogen.audio.music import MusicLibrary, over_bed
 from audiogen.audio.plan import Item, Mark, Music, Silence, Speech, chunk_rate
 from audiogen.audio.segment import MASTER_RATE, SPEECH_RATE
-from audiogen.cleanup import owned_tempdir
 from audiogen.manifest import Cue
 from audiogen.settings import RenderSettings
 
@@ -107,12 +106,13 @@ class Timeline:
         self.peaks.append(meta.true_peak)
 
 
-def assemble(tmp: Path, pieces: list[list[Item]], keys: list[str], metas: list[chunks.ChunkMeta | None],
+def assemble(tmp: Path, work: Path, pieces: list[list[Item]], keys: list[str], metas: list[chunks.ChunkMeta | None],
              store: chunks.ChunkStore, clips: Any, music: MusicLibrary, ceiling: float, settings: RenderSettings,
              prune: Callable[[set], object] | None = None) -> tuple[int, list[tuple[str, int]], list[Cue], dict]:
     """Encode the chunks not in the cache (one LAME process per chunk, up to one per core at
     once while the next chunk is assembled; with one core, each before the next), join all of
-    them in order into ``tmp``.
+    them in order into ``tmp``. ``work`` is the render's folder in the cache, where its cached
+    chunks are pinned (``ChunkStore.pin``) and new ones are encoded.
 
     Every ``PRUNE_EVERY_BYTES`` of clips and chunks added, ``prune(keep)`` holds the cache to its
     cap, keeping the cached chunks this render has yet to join.
@@ -137,26 +137,27 @@ def assemble(tmp: Path, pieces: list[list[Item]], keys: list[str], metas: list[c
     ahead = cores if cores > 1 else 0
     timeline = Timeline()
     running: deque = deque()  # (chunk index, ChunkEncode or None when cached, its local timeline)
-    with owned_tempdir(".work-", dir=store.root) as work, open(tmp, "wb") as fh:
+    with open(tmp, "wb") as fh:
         joiner = Joiner(fh)
 
-        def settle(i: int, meta: chunks.ChunkMeta) -> None:
+        def settle(meta: chunks.ChunkMeta, mp3: Path) -> None:
             offset = joiner.offset_samples()
-            joiner.add(read_chunk(store.mp3(keys[i])))
+            joiner.add(read_chunk(mp3))
             timeline.add(offset, meta)
 
         def drain(wait: bool) -> None:
             while running and (wait or running[0][1] is None or running[0][1].done()):
                 i, enc, local = running[0]  # popped only when settled: an interrupt still finds it
                 if enc is None:
-                    settle(i, metas[i])
+                    settle(metas[i], chunks.pinned(work, keys[i]))
                 else:
                     measured = enc.result()
                     raw = Path(work, f"{i}.raw")
                     clip_bytes = raw.stat().st_size if raw.exists() else 0  # about what its clips hold
                     raw.unlink(missing_ok=True)
-                    meta = store.put(keys[i], enc.out, {**local, **measured})
-                    settle(i, meta)
+                    meta = store.measure(enc.out, {**local, **measured})
+                    settle(meta, enc.out)  # joined before it goes into the cache, where others may prune it
+                    store.put(keys[i], enc.out, meta)
                     grew(clip_bytes + meta.mp3_bytes, i)
                 running.popleft()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zlib
 from dataclasses import asdict, dataclass
@@ -84,6 +85,11 @@ class ChunkMeta:
     mp3_crc: int
 
 
+def pinned(folder: Path, k: str) -> Path:
+    """Where a render keeps its own link to cached chunk ``k`` (see ChunkStore.pin)."""
+    return folder / f"pin-{k}.mp3"
+
+
 def cache_error(exc: OSError, path: Path) -> OutputError:
     """A failed read or write in the audio cache, said so (the cache is not where the episode goes)."""
     return OutputError(describe_os_error(exc, path) + " (the audio cache; AUDIOGEN_CACHE_DIR or --no-cache "
@@ -135,10 +141,36 @@ class ChunkStore:
         os.close(fd)
         return Path(name)
 
-    def put(self, k: str, encoded: Path, meta: dict[str, Any]) -> ChunkMeta:
-        """Move a finished chunk into place (MP3 first, metadata last: the metadata vouches for it)."""
+    def pin(self, keys: Sequence[str], folder: Path) -> list[ChunkMeta | None]:
+        """The cached chunks of ``keys`` (None where not cached), each hard-linked into this
+        render's ``folder`` as ``pinned(folder, key)``: another render pruning the shared cache
+        meanwhile then removes only the cache's name, never audio this render will join."""
+        metas: list[ChunkMeta | None] = []
+        for k in keys:
+            meta = self.get(k)
+            if meta is not None:
+                try:
+                    os.link(self.mp3(k), pinned(folder, k))
+                except FileExistsError:  # the same chunk twice in one episode
+                    pass
+                except FileNotFoundError:  # pruned since get(): render it
+                    meta = None
+                except OSError:  # a file system without hard links
+                    try:
+                        shutil.copyfile(self.mp3(k), pinned(folder, k))
+                    except OSError:
+                        meta = None
+            metas.append(meta)
+        return metas
+
+    @staticmethod
+    def measure(encoded: Path, meta: dict[str, Any]) -> ChunkMeta:
+        """A freshly encoded chunk's full metadata (its size and checksum added)."""
         data = encoded.read_bytes()
-        full = ChunkMeta(**meta, mp3_bytes=len(data), mp3_crc=zlib.crc32(data))
+        return ChunkMeta(**meta, mp3_bytes=len(data), mp3_crc=zlib.crc32(data))
+
+    def put(self, k: str, encoded: Path, full: ChunkMeta) -> ChunkMeta:
+        """Move a finished chunk into place (MP3 first, metadata last: the metadata vouches for it)."""
         target = self.mp3(k)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -166,31 +166,34 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
               music.digests() if settings.stingers else None]
     keys = [chunks.key([common, [plan.describe(it, jobs) for it in piece]]) for piece in pieces]
     store = chunks.ChunkStore(cache.root)
-    metas: list[chunks.ChunkMeta | None] = [store.get(k) for k in keys]
-    todo = [jobs[j] for piece, meta in zip(pieces, metas) if meta is None
-            for it in piece if isinstance(it, plan.Speech) for j in it.jobs]
-    total = len(todo)
-    done = 0
+    # The render's folder in the cache: its cached chunks pinned there, its new ones encoded there.
+    with owned_tempdir(".work-", dir=store.root) as work:
+        metas = store.pin(keys, work)
+        todo = [jobs[j] for piece, meta in zip(pieces, metas) if meta is None
+                for it in piece if isinstance(it, plan.Speech) for j in it.jobs]
+        total = len(todo)
+        done = 0
 
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total)
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, total)
 
-    clips = synth.stream(todo, on_done=tick)
-    mp3_path = out_dir / f"{slug}.mp3"
-    with atomic_path(mp3_path) as tmp:
-        frames, marks, cues, loudness = assemble(tmp, pieces, keys, metas, store, clips, music, voices.ceiling,
-                                                 settings, prune=cache.prune if settings.cache else None)
-        duration = frames / MASTER_RATE
-        chapters = tuple(
-            Chapter(title, round(start / MASTER_RATE, 3),
-                    round((marks[i + 1][1] if i + 1 < len(marks) else frames) / MASTER_RATE, 3))
-            for i, (title, start) in enumerate(marks)
-        )
-        _tag(tmp, inputs, duration, chapters)
-        size = tmp.stat().st_size
+        clips = synth.stream(todo, on_done=tick)
+        mp3_path = out_dir / f"{slug}.mp3"
+        with atomic_path(mp3_path) as tmp:
+            prune = cache.prune if settings.cache else None
+            frames, marks, cues, loudness = assemble(tmp, work, pieces, keys, metas, store, clips, music,
+                                                     voices.ceiling, settings, prune=prune)
+            duration = frames / MASTER_RATE
+            chapters = tuple(
+                Chapter(title, round(start / MASTER_RATE, 3),
+                        round((marks[i + 1][1] if i + 1 < len(marks) else frames) / MASTER_RATE, 3))
+                for i, (title, start) in enumerate(marks)
+            )
+            _tag(tmp, inputs, duration, chapters)
+            size = tmp.stat().st_size
     episode = Episode(
         mp3=mp3_path, slug=slug, title=script.title, author=script.author, date=script.date,
         language=script.language, description=script.lede(), duration=round(duration, 3), channels=settings.channels,

@@ -124,8 +124,8 @@ def read_chunk(path: Path) -> Chunk:
         with open(path, "rb") as fh:
             head = fh.read(512)
             size = fh.seek(0, 2)
-    except OSError as exc:  # e.g. pruned by another render sharing the cache
-        raise AudioError(f"an encoded chunk left the cache during the render ({exc.strerror}); run again") from None
+    except OSError as exc:
+        raise AudioError(f"an encoded chunk could not be read ({exc.strerror}); run again") from None
     info_len = _frame_len(head[:4])
     k = head.find(b"Info", 0, info_len)
     if k < 0:
