@@ -73,7 +73,7 @@ def test_endless_cover_is_refused_before_any_work(tmp_path):
 def test_huge_cover_pixels_are_refused_before_decoding(tmp_path):
     from PIL import Image
 
-    from audiogen.audio.cover import read_cover
+    from audiogen.artwork import read_cover
 
     big = tmp_path / "big.png"
     Image.new("1", (5000, 5000)).save(big)  # a few KB on disk, 25 megapixels decoded

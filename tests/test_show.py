@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from audiogen.artwork import check_cover
 from audiogen.errors import ConfigError
 from audiogen.publish.show import (
     APPLE_CATEGORIES,
-    check_cover,
     init_show,
     load_show,
     podcast_guid_for,

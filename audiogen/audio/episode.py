@@ -21,9 +21,9 @@ from typing import Any, Callable
 
 from audiogen import __version__
 from audiogen import manifest as manifest_module
+from audiogen.artwork import read_cover
 from audiogen.audio import chunks, plan
 from audiogen.audio.assemble import assemble
-from audiogen.audio.cover import read_cover
 from audiogen.audio.music import MusicLibrary
 from audiogen.audio.segment import MASTER_RATE
 from audiogen.audio.tags import TagInfo, iso639_2, write_tags

@@ -19,6 +19,7 @@ from typing import Any, Mapping, NamedTuple
 
 from audiogen import fsutil
 from audiogen import manifest as manifest_module
+from audiogen.artwork import favicons
 from audiogen.errors import AudiogenError, ConfigError, InputError
 from audiogen.manifest import Manifest
 from audiogen.publish import site, transcripts
@@ -264,7 +265,7 @@ def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | N
         _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
     _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)
     _write_if_changed(show.index_path, site.render_index(show, feed_eps).encode("utf-8"), written)
-    for name, data in site.favicons(show.config.cover).items():
+    for name, data in favicons(show.config.cover).items():
         _write_if_changed(show.root / name, data, written)
     for name, reason in skipped:
         log.warning("episode %s left out of the feed: %s", name, reason)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import sys
-import textwrap
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -26,9 +25,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
-
 from audiogen import fsutil, manifest
+from audiogen.artwork import check_cover, generate_cover, import_cover
 from audiogen.errors import ConfigError, InputError
 from audiogen.script import Script
 from audiogen.settings import RenderSettings, check_files, from_mapping
@@ -57,8 +55,6 @@ PUBLIC_JSON_SUFFIXES = (".chapters.json", ".transcript.json")
 # The Podcasting 2.0 namespace UUID that podcast:guid values are derived under.
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
-COVER_MIN_PX = 1400
-COVER_MAX_PX = 3000
 
 # Apple Podcasts categories and subcategories (podcasters.apple.com, "Podcast categories").
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -311,31 +307,6 @@ def validate_category(category: str, subcategory: str | None) -> tuple[str, str 
     return cat, sub
 
 
-def check_cover(path: Path) -> None:
-    """Raise ConfigError unless ``path`` is a square RGB JPEG/PNG of 1400-3000 px named .jpg/.png."""
-
-    if not path.is_file():
-        raise ConfigError(f"cover file {path} does not exist; give an existing image or remove 'cover' to generate one")
-    if path.suffix.lower() not in (".jpg", ".png"):
-        raise ConfigError(f"cover file {path.name} must end in .jpg or .png (Apple Podcasts requires it)")
-    try:
-        with Image.open(path) as im:
-            fmt, mode, (w, h) = im.format, im.mode, im.size
-    except (UnidentifiedImageError, OSError):
-        raise ConfigError(f"cover file {path} is not a readable JPEG or PNG image") from None
-    if fmt not in ("JPEG", "PNG"):
-        raise ConfigError(f"cover file {path} is {fmt}, not JPEG or PNG")
-    if mode != "RGB":
-        raise ConfigError(
-            f"cover file {path} is in {mode} colour mode; podcast apps need RGB "
-            "(re-save it as an RGB JPEG, or pass it to 'audiogen init --cover' to convert it)"
-        )
-    if w != h or not COVER_MIN_PX <= w <= COVER_MAX_PX:
-        raise ConfigError(
-            f"cover file {path} is {w}x{h}; it must be square, {COVER_MIN_PX}-{COVER_MAX_PX} px a side"
-        )
-
-
 def config_from_mapping(data: Mapping[str, Any], show_dir: Path, text: str = "", path: Path | None = None) -> ShowConfig:
     """Validate the top-level table of podcast.toml; errors name the file, line and key."""
     path = path or show_dir / CONFIG_NAME
@@ -541,75 +512,6 @@ def render_config(values: Mapping[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def generate_cover(title: str, target: Path, size: int = COVER_MAX_PX, author: str | None = None) -> None:
-    """Draw a plain square cover (title, wrapped and centred) and save it as an RGB JPEG."""
-
-    im = Image.new("RGB", (size, size), (24, 38, 58))
-    draw = ImageDraw.Draw(im)
-    margin = size // 10
-    draw.rectangle([margin // 2, margin // 2, size - margin // 2, size - margin // 2], outline=(236, 178, 74), width=max(4, size // 150))
-    clean = " ".join(title.split()) or "Podcast"
-    font_size = size // 9
-    while True:
-        font = ImageFont.load_default(size=font_size)
-        avg = max(1.0, font.getlength("abcdefghijklmnopqrstuvwxyz") / 26)
-        width_chars = max(4, int((size - 2 * margin) / avg))
-        lines = textwrap.wrap(clean, width=width_chars, break_long_words=True)[:6]
-        widths = [font.getlength(line) for line in lines]
-        line_h = int(font_size * 1.2)
-        if (max(widths) <= size - 2 * margin and line_h * len(lines) <= size - 3 * margin) or font_size <= 40:
-            break
-        font_size = int(font_size * 0.85)
-    y = (size - line_h * len(lines)) // 2
-    for line, w in zip(lines, widths, strict=True):
-        draw.text(((size - w) / 2, y), line, font=font, fill=(245, 240, 230))
-        y += line_h
-    if author:
-        small = ImageFont.load_default(size=max(24, size // 28))
-        sw = small.getlength(author)
-        draw.text(((size - sw) / 2, size - margin * 1.5), author, font=small, fill=(236, 178, 74))
-
-    def save(tmp: Path) -> None:
-        im.save(tmp, format="JPEG", quality=88, optimize=True)
-
-    fsutil.atomic_write_with(target, save)
-
-
-def import_cover(source: Path, show_dir: Path) -> Path:
-    """Copy a user's cover into the show as an RGB cover.jpg/.png, downscaled to 3000 px if larger."""
-
-    source = Path(source).expanduser()
-    if not source.is_file():
-        raise ConfigError(f"cover file {source} does not exist")
-    try:
-        with Image.open(source) as im:
-            im.load()
-            fmt = im.format
-            w, h = im.size
-            if w != h:
-                raise ConfigError(f"cover file {source} is {w}x{h}; podcast covers must be square")
-            if w < COVER_MIN_PX:
-                raise ConfigError(f"cover file {source} is {w}x{h}; it must be at least {COVER_MIN_PX} px a side")
-            if im.mode != "RGB":
-                im = im.convert("RGBA").convert("RGB") if "A" in im.mode or im.mode == "P" else im.convert("RGB")
-            if w > COVER_MAX_PX:
-                im = im.resize((COVER_MAX_PX, COVER_MAX_PX), Image.LANCZOS)
-            target = show_dir / ("cover.png" if fmt == "PNG" else "cover.jpg")
-
-            def save(tmp: Path, im: Any = im) -> None:
-                if target.suffix == ".png":
-                    im.save(tmp, format="PNG", optimize=True)
-                else:
-                    im.save(tmp, format="JPEG", quality=90)
-
-            fsutil.atomic_write_with(target, save)
-    except (UnidentifiedImageError, OSError) as exc:
-        if isinstance(exc, OSError) and getattr(exc, "errno", None):
-            raise ConfigError(f"cannot read cover file {source}: {exc.strerror or exc}") from None
-        raise ConfigError(f"cover file {source} is not a readable image") from None
-    return target
 
 
 def init_show(show_dir: Path | str, *, force: bool = False, cover: Path | str | None = None, **fields: Any) -> Show:

@@ -7,14 +7,11 @@ comes from an article is HTML-escaped.
 
 from __future__ import annotations
 
-import io
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import quote
 
-from PIL import Image
-
+from audiogen.artwork import FAVICON_NAME
 from audiogen.manifest import Manifest
 from audiogen.publish import transcripts
 from audiogen.publish.feed import FeedEpisode, sort_episodes, xml_text
@@ -23,9 +20,6 @@ if TYPE_CHECKING:
     from audiogen.publish.show import Show
 
 INDEX_NAME = "index.html"
-FAVICON_NAME = "favicon.png"
-FAVICON_ICO = "favicon.ico"
-FAVICON_PX = 64
 
 CSS = """
 :root{color-scheme:light dark;--fg:#1d232b;--bg:#fbfaf7;--muted:#5f6b78;--accent:#b8741a;--hl:#fff0c8;--card:#fff}
@@ -158,23 +152,6 @@ def render_index(show: "Show", episodes: Sequence[FeedEpisode]) -> str:
         f'<ol class="episodes">\n{listing}\n</ol>'
     )
     return _page(cfg.title, body, cfg.language, feed_link(show))
-
-
-def favicons(cover: Path) -> dict[str, bytes]:
-    """Small icons of the cover: ``favicon.png`` (the pages link it) and ``favicon.ico``
-    (where feed readers and browsers look for a site's icon unasked), so neither is a 404."""
-
-
-    with Image.open(cover) as im:
-        im.draft("RGB", (FAVICON_PX * 2, FAVICON_PX * 2))  # JPEG: decode at a fraction of the size
-        small = im.convert("RGB").resize((FAVICON_PX, FAVICON_PX), Image.LANCZOS)
-    out = {}
-    for name, fmt, extra in ((FAVICON_NAME, "PNG", {"optimize": True}),
-                             (FAVICON_ICO, "ICO", {"sizes": [(16, 16), (32, 32), (48, 48)]})):
-        buf = io.BytesIO()
-        small.save(buf, format=fmt, **extra)
-        out[name] = buf.getvalue()
-    return out
 
 
 def feed_link(show: "Show", up: str = "") -> str:
