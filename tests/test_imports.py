@@ -116,3 +116,43 @@ def test_every_function_local_import_says_why() -> None:
     silent = [f"{path.relative_to(PACKAGE)}:{line}: {text}" for path in sorted(PACKAGE.rglob("*.py"))
               for line, text in _local_imports(path) if "#" not in text]
     assert not silent, "\n".join(silent)
+
+
+def test_every_third_party_import_is_a_declared_runtime_dependency():
+    """What audiogen imports comes with ``pip install .`` (or its 'dask' extra): a module only
+    the test extra installs (pyloudnorm, pytest...) would pass the tests and fail for users."""
+    import re
+    import sys
+    from importlib.metadata import PackageNotFoundError, packages_distributions, requires
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    def name(req: str) -> str:
+        return re.split(r"[<>=!~;\[ (]", req, maxsplit=1)[0].strip().lower().replace("_", "-")
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))["project"]
+    todo = [name(d) for d in [*project["dependencies"], *project["optional-dependencies"]["dask"]]]
+    allowed: set[str] = set()
+    while todo:  # the declared packages and what they require in turn (not their extras)
+        dist = todo.pop()
+        if dist in allowed:
+            continue
+        allowed.add(dist)
+        try:
+            todo += [name(r) for r in requires(dist) or [] if "extra ==" not in r]
+        except PackageNotFoundError:  # declared for another Python version (tomli)
+            pass
+    providers = packages_distributions()
+    unexpected = {}
+    for name, path in _modules().items():
+        for mod in _imports(path):
+            top = mod.split(".")[0]
+            if top == "audiogen" or top in sys.stdlib_module_names or top == "__future__":
+                continue
+            dists = {d.lower().replace("_", "-") for d in providers.get(top, [top])}
+            if not dists & allowed:
+                unexpected.setdefault(top, set()).add(name)
+    assert not unexpected, unexpected
