@@ -44,7 +44,7 @@ class FakeEngine:
     def default_voice(self, role: str, language: str = "en") -> str:
         return "fake/quote" if role == "quote" else "fake/narrator"
 
-    def cast_voice(self, index: int) -> str:
+    def cast_voice(self, index: int, language: str = "en") -> str:
         return f"fake/cast{index % 8}"
 
     def resolve(self, voice: str | None, *, role: str = "narrator", language: str = "en", rate: int = 175,

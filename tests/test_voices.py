@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from audiogen.errors import EngineError
 from audiogen.tts import get_engine
-from conftest import median_f0, run_cli
+from conftest import FAKE, invoke, median_f0
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +87,10 @@ The council met on Monday.
 
 
 def test_cast_gives_recurring_speakers_their_own_voices(tmp_path):
+    """Which speaker gets which voice is logic: the fake engine renders it (its cast voices differ)."""
     art = tmp_path / "vote.md"
     art.write_text(ARTICLE, encoding="utf-8")
-    proc = run_cli("episode", str(art), "-o", str(tmp_path), "--no-stingers", "--cast", "--json")
+    proc = invoke("episode", str(art), "-o", str(tmp_path), "--no-stingers", "--cast", "--json", *FAKE)
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     voices = data["voices"]
@@ -99,41 +101,86 @@ def test_cast_gives_recurring_speakers_their_own_voices(tmp_path):
     assert speakers == ["Mara Quint", "Tobias Wren", "Mara Quint", "Tobias Wren"]
 
 
+@pytest.mark.parametrize("engine", ["auto", "pyttsx3"])
+def test_real_engines_give_each_recurring_speaker_a_voice_of_its_own(engine, tmp_path):
+    """The real quote engines' cast voices, as a render resolves them (rendering them costs a
+    calibration per voice; the synthesis of variants is test_piper's and test_engines')."""
+    from audiogen.pipeline import load_source
+    from audiogen.settings import RenderSettings
+    from audiogen.tts.synth import ClipCache
+    from audiogen.tts.voices import RenderVoices
+
+    art = tmp_path / "vote.md"
+    art.write_text(ARTICLE, encoding="utf-8")
+    script = load_source(art).script
+    voices = RenderVoices(RenderSettings(engine=engine, cast=True), script, ClipCache(tmp_path / "cache"))
+    ids = voices.ids()
+    assert set(ids) == {"narrator", "quote", "cast:Mara Quint", "cast:Tobias Wren"}
+    assert len(set(ids.values())) == 4, ids
+    for name in ("Mara Quint", "Tobias Wren"):
+        assert get_engine(voices.cast[name].engine).resolve(voices.cast[name].id) == voices.cast[name]
+
+
 def test_lexicon_changes_the_spoken_form_not_the_text(tmp_path):
     art = tmp_path / "a.md"
     art.write_text("# Notes\n\nThe Nguyen family opened a shop on Main Street.\n", encoding="utf-8")
     lex = tmp_path / "lex.txt"
     lex.write_text("# names\nNguyen = Win\n", encoding="utf-8")
-    out = run_cli("script", str(art), "--lexicon", str(lex), "--format", "json")
+    out = invoke("script", str(art), "--lexicon", str(lex), "--format", "json")
     assert out.returncode == 0, out.stderr.decode()
     seg = json.loads(out.stdout)["chapters"][0]["segments"][0]
     assert "Nguyen" in seg["text"] and "Win family" in seg["speech"]
     bad = tmp_path / "bad.txt"
     bad.write_text("Nguyen = Win\nthis line has no equals sign\n", encoding="utf-8")
-    proc = run_cli("script", str(art), "--lexicon", str(bad))
+    proc = invoke("script", str(art), "--lexicon", str(bad))
     assert proc.returncode == 4
     assert proc.stderr.decode().startswith("Error: ") and "line 2" in proc.stderr.decode()
 
 
 def test_rate_flag_sets_the_pace_of_the_whole_episode(tmp_path, short_article):
-    durations = {}
+    """--rate reaches every voice of a render: narration and quotations take about twice as long
+    at half the rate (pauses do not change; each engine's own rate handling: test_engines).
+    Through the shared cache, so clips of another rate are not taken for these."""
+    speech: dict[tuple[str, str], float] = {}
     for rate in ("130", "260"):
-        proc = run_cli("episode", str(short_article), "-o", str(tmp_path / rate), "--no-stingers",
-                       "--no-cache", "--rate", rate, "--json")
+        proc = invoke("episode", str(short_article), "-o", str(tmp_path / rate), "--no-stingers",
+                      "--rate", rate, "--json", *FAKE)
         assert proc.returncode == 0, proc.stderr.decode()
-        durations[rate] = json.loads(proc.stdout)["duration"]
-    assert durations["130"] > 1.5 * durations["260"], durations
+        for cue in json.loads(proc.stdout)["cues"]:
+            key = (rate, cue["role"])
+            speech[key] = speech.get(key, 0.0) + cue["end"] - cue["start"]
+    for role in ("narrator", "quote"):
+        assert speech["130", role] > 1.5 * speech["260", role], speech
 
 
 def test_voices_levelled_in_parallel_are_all_kept(tmp_path, short_article):
     """Narrator and quote voice are calibrated by two workers at once; both gains are cached."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(short_article), "-o", str(tmp_path),
-                           "--no-stingers", "-q", "-j", "2"], capture_output=True, env=env, timeout=300)
+    proc = invoke("episode", str(short_article), "-o", str(tmp_path), "--no-stingers", "-q", "-j", "2", *FAKE,
+                  env={"AUDIOGEN_CACHE_DIR": str(tmp_path / "cache")})
     assert proc.returncode == 0, proc.stderr.decode()
     gains = json.loads((tmp_path / "cache" / "calibration.json").read_text())
     assert len(gains) == 2 and all(-20 < g < 30 for g in gains.values())
+
+
+def _keep_gains(root: str, who: int) -> None:
+    from audiogen.tts.synth import ClipCache
+
+    cache = ClipCache(Path(root))
+    for i in range(40):
+        cache.set_calibration(f"voice-{who}-{i}", float(i))
+
+
+def test_gains_kept_by_processes_at_once_are_all_kept(tmp_path):
+    """The race itself, made likely: two processes each add 40 gains at the same time (without
+    the lock around read-modify-write, some are lost)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_keep_gains, args=(str(tmp_path), who)) for who in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    gains = json.loads((tmp_path / "calibration.json").read_text())
+    assert len(gains) == 80, sorted(gains)
