@@ -230,22 +230,22 @@ def test_batch_mixes_urls_and_reports_the_failing_one(server, tmp_path):
 def test_batch_skips_a_page_that_has_not_changed_and_renders_one_that_has(server, tmp_path):
     import json
 
-    from conftest import decode, run_cli
+    from conftest import decode, invoke
 
     url = server.add("/batch-again", ARTICLE_PAGE)
     out = tmp_path / "out"
     args = ("batch", url, "-o", str(out), "--no-stingers", "--engine", "fake", "--json")
-    first = run_cli(*args)
+    first = invoke(*args)
     assert first.returncode == 0, first.stderr.decode()
     mp3 = out / "the-lantern-keeper.mp3"
     stamp = mp3.stat().st_mtime_ns
 
-    again = run_cli(*args)
+    again = invoke(*args)
     assert again.returncode == 0, again.stderr.decode()
     assert [a["status"] for a in json.loads(again.stdout)["articles"]] == ["skipped"]
     assert mp3.stat().st_mtime_ns == stamp and decode(mp3).size > 0
 
     server.add("/batch-again", ARTICLE_PAGE.replace("</article>", "<p>A late paragraph was added.</p></article>"))
-    changed = run_cli(*args)
+    changed = invoke(*args)
     assert [a["status"] for a in json.loads(changed.stdout)["articles"]] == ["rendered"]
     assert mp3.stat().st_mtime_ns != stamp
