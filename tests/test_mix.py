@@ -127,20 +127,16 @@ def test_true_peak_is_the_same_read_a_block_at_a_time(monkeypatch):
 
 
 @pytest.mark.parametrize("rate", [22050, 44100, 48000])
-def test_k_weighting_is_pyloudnorms_and_filters_as_scipy_does(rate):
-    """Our K-weighting biquads equal pyloudnorm's, and the FFT filtering equals scipy's IIR
-    filter from rest (written here so a render need not load scipy.signal: 0.8 CPU-s)."""
+def test_k_weighting_is_pyloudnorms(rate):
+    """Our K-weighting biquads equal pyloudnorm's (written here so that the levelling of every
+    clip does not load pyloudnorm), and so does the gated loudness they give."""
     import pyloudnorm
-    from scipy.signal import sosfilt
 
     theirs = [(np.asarray(f.b) / f.a[0], np.asarray(f.a) / f.a[0]) for f in pyloudnorm.Meter(rate)._filters.values()]
-    ours = mix.k_weighting(rate)
-    for (b, a), (tb, ta) in zip(ours, theirs, strict=True):
+    for (b, a), (tb, ta) in zip(mix.k_weighting(rate), theirs, strict=True):
         assert np.allclose(b, tb, rtol=1e-12) and np.allclose(a, ta, rtol=1e-12)
     rng = np.random.default_rng(3)
     x = rng.standard_normal(rate * 2) * np.sin(np.linspace(0, 40, rate * 2))  # 2 s of modulated noise
     x[: rate // 10] += 0.8  # a DC step: the 38 Hz high-pass's slow tail
-    sos = np.array([[*b, *a] for b, a in ours])
-    assert np.max(np.abs(mix.k_weighted(x, rate) - sosfilt(sos, x))) < 1e-9
     gated = pyloudnorm.Meter(rate).integrated_loudness(x * 0.1)
     assert mix.integrated_loudness(x * 0.1, rate) == pytest.approx(gated, abs=0.05)
