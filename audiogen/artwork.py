@@ -3,6 +3,7 @@ full before any synthesis), a show's cover checked, imported or drawn, and the s
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from pathlib import Path
@@ -25,18 +26,29 @@ def read_cover(path: Path) -> tuple[bytes, str]:
     """The cover's bytes and MIME type, after Pillow has decoded it fully (a damaged
     or non-image file is refused before any synthesis)."""
     data = read_limited(path, MAX_COVER_BYTES, "the cover image", AudioError, "use a smaller image (--cover)")
+    fmt, size = _decoded(data)
+    if fmt is None:
+        raise AudioError(f"the cover {path} is not a readable PNG or JPEG image")
+    if size[0] * size[1] > MAX_COVER_PIXELS:
+        raise AudioError(f"the cover {path} is {size[0]}x{size[1]} pixels, more than the limit of "
+                         f"{MAX_COVER_PIXELS:,} pixels (4096x4096); use a smaller image (--cover)")
+    if fmt not in ("PNG", "JPEG"):
+        raise AudioError(f"the cover {path} is {fmt}; podcast apps need PNG or JPEG")
+    return data, "image/png" if fmt == "PNG" else "image/jpeg"
+
+
+@functools.lru_cache(maxsize=4)
+def _decoded(data: bytes) -> tuple[str | None, tuple[int, int]]:
+    """The image's format (None when Pillow cannot decode it whole) and size, the pixels decoded
+    only when within MAX_COVER_PIXELS; once per process for a cover (~25 ms: a batch's renders
+    and a cluster worker's tasks share one)."""
     try:
         with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format
-            if img.width * img.height > MAX_COVER_PIXELS:  # checked before decoding the pixels
-                raise AudioError(f"the cover {path} is {img.width}x{img.height} pixels, more than the limit of "
-                                 f"{MAX_COVER_PIXELS:,} pixels (4096x4096); use a smaller image (--cover)")
-            img.load()
+            if img.width * img.height <= MAX_COVER_PIXELS:  # checked before decoding the pixels
+                img.load()
+            return img.format or "not an image", img.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise AudioError(f"the cover {path} is not a readable PNG or JPEG image") from None
-    if fmt not in ("PNG", "JPEG"):
-        raise AudioError(f"the cover {path} is {fmt or 'not an image'}; podcast apps need PNG or JPEG")
-    return data, "image/png" if fmt == "PNG" else "image/jpeg"
+        return None, (0, 0)
 
 
 def check_cover(path: Path) -> None:
