@@ -118,15 +118,26 @@ def _check_levels(proc: subprocess.CompletedProcess, want: tuple[str, str]) -> N
     assert abs(levels["narrator"]["integrated"] - levels["quote"]["integrated"]) <= 0.5, levels
 
 
-@pytest.mark.parametrize("engine", ["hibari", "piper", "pyttsx3"])
+def test_hibari_engine_speaks_as_the_default_does():
+    """--engine hibari: hibari narrates and Piper's joe takes the quotations (hibari has one
+    voice), the very voices of the default engine, whose render test_no_network_access_at_run_time
+    checks end to end."""
+    for role in ("narrator", "quote"):
+        hibari = tts.resolve_voice("hibari", None, role=role, language="en")
+        assert hibari == tts.resolve_voice("auto", None, role=role, language="en")
+        assert hibari.engine == {"narrator": "hibari", "quote": "piper"}[role]
+
+
+@pytest.mark.parametrize("engine", ["piper", "pyttsx3"])
 def test_render_levels_both_voices(engine, tmp_path):
     """Each engine renders an article end to end; the voices are levelled to the programme loudness.
-    (The default, auto, is rendered by test_no_network_access_at_run_time.)"""
+    (The default, auto, and hibari, which speaks with the same voices, are rendered by
+    test_no_network_access_at_run_time.)"""
     article = tmp_path / "harbour.md"
     article.write_text(ARTICLE, encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(article), "-o", str(tmp_path / "o"),
                            "--engine", engine, "--no-stingers", "--json", "-q"], capture_output=True, timeout=300)
-    _check_levels(proc, {"hibari": ("hibari", "piper")}.get(engine, (engine, engine)))
+    _check_levels(proc, (engine, engine))
 
 
 SITECUSTOMIZE = textwrap.dedent('''
