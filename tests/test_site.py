@@ -272,17 +272,24 @@ PAGE_FACTS = """
 """
 
 
-def _browse(tmp_path: Path, show: Path, path: str, *probes: str, viewport: tuple[int, int] = (800, 600)):
-    """Open ``path`` of the served show in headless Chromium, run each probe; return their values
-    and the HTTP status of every request the page made."""
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for the module's pages (each opens in a tab of its own)."""
+    cdp = Cdp(_chromium(), tmp_path_factory.mktemp("profile"))
+    yield cdp
+    cdp.close()
+
+
+def _browse(cdp: Cdp, show: Path, path: str, *probes: str, viewport: tuple[int, int] = (800, 600)):
+    """Open ``path`` of the served show in a new tab of ``cdp``'s Chromium, run each probe; return
+    their values and the HTTP status of every request the page made."""
     server = make_server(show, port=0, quiet=True)
     statuses: list[tuple[str, int]] = []
     handler = server.RequestHandlerClass
     handler.log_request = lambda self, code="-", size="-": statuses.append((self.path, int(code)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    cdp = None
+    target = None
     try:
-        cdp = Cdp(_chromium(), tmp_path / "profile")
         target = cdp.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = cdp.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         cdp.call("Emulation.setDeviceMetricsOverride",
@@ -294,17 +301,17 @@ def _browse(tmp_path: Path, show: Path, path: str, *probes: str, viewport: tuple
                         session, timeout=30)["result"]["value"] for p in probes]
         time.sleep(0.3)  # let the page's own late requests (the favicon) finish
     finally:
-        if cdp is not None:
-            cdp.close()
+        if target is not None:
+            cdp.call("Target.closeTarget", {"targetId": target}, timeout=5)
         server.shutdown()
         server.server_close()
     return out, statuses
 
 
-def test_browser_plays_and_seeks_by_chapter(tmp_path: Path) -> None:
+def test_browser_plays_and_seeks_by_chapter(tmp_path: Path, browser: Cdp) -> None:
     show = make_show(tmp_path)
     add_episode(show, "tide")
-    (out, facts), statuses = _browse(tmp_path, show, "/episodes/tide/", PROBE, PAGE_FACTS)
+    (out, facts), statuses = _browse(browser, show, "/episodes/tide/", PROBE, PAGE_FACTS)
     assert "error" not in out, out
     assert out["duration"] == pytest.approx(mp3_duration(show / "episodes/tide/tide.mp3"), abs=0.1)
     assert out["time"] == pytest.approx(1.0, abs=0.3)  # the second chapter starts at 1.0 s
@@ -315,13 +322,13 @@ def test_browser_plays_and_seeks_by_chapter(tmp_path: Path) -> None:
     assert not any(p == "/favicon.ico" for p, _ in statuses)
 
 
-def test_browser_follow_playback_keeps_the_line_below_the_player(tmp_path: Path) -> None:
+def test_browser_follow_playback_keeps_the_line_below_the_player(tmp_path: Path, browser: Cdp) -> None:
     show = make_show(tmp_path)
     n = 60
     cues = [{"start": i * 0.5, "end": i * 0.5 + 0.45, "role": "narrator", "speaker": None,
              "text": f"Line {i}: the tide comes in over the flats and goes out again, twice a day."} for i in range(n)]
     add_episode(show, "long", seconds=31.0, cues=cues)
-    (out,), _ = _browse(tmp_path, show, "/episodes/long/", FOLLOW)
+    (out,), _ = _browse(browser, show, "/episodes/long/", FOLLOW)
     assert isinstance(out, dict) and "seen" in out, out
     for s in out["seen"]:
         assert s["active"], s
