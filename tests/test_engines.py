@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -168,9 +169,11 @@ SITECUSTOMIZE = textwrap.dedent('''
 
 
 def test_no_network_access_at_run_time(tmp_path):
-    """A render with the default engine from an empty HOME and an empty cache, every process with
-    sockets blocked, tries no network access (workers are separate processes: the block is
-    installed by sitecustomize); its voices are levelled as test_render_levels_both_voices checks."""
+    """A render with the default engine from an empty HOME and a cache without clips, every process
+    with sockets blocked, tries no network access (workers are separate processes: the block is
+    installed by sitecustomize); its voices are levelled as test_render_levels_both_voices checks.
+    The voices' levels come from the shared cache when measured there already: measuring them
+    loads and runs the engines just as synthesizing the clips does, only for longer."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -184,6 +187,10 @@ def test_no_network_access_at_run_time(tmp_path):
            "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "AUDIOGEN_CACHE_DIR": str(home / "cache"),
            "HF_HUB_OFFLINE": "0"}
     env.pop("HIBARI_HOME", None)
+    (home / "cache").mkdir()
+    shared = Path(os.environ["AUDIOGEN_CACHE_DIR"]) / "calibration.json"
+    if shared.is_file():
+        shutil.copy(shared, home / "cache" / "calibration.json")
     probe = subprocess.run([sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', 9))"],
                            env=env, capture_output=True)
     assert probe.returncode != 0 and log.read_text().strip(), "the socket block is not in force"
