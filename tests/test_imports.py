@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import audiogen
@@ -20,16 +21,24 @@ def _modules() -> dict[str, Path]:
     return mods
 
 
-def _imports(path: Path) -> set[str]:
+@functools.cache
+def _parsed(path: Path) -> tuple[str, ast.Module]:
+    """The source of ``path`` and its syntax tree, parsed once for all the tests here."""
+    source = path.read_text("utf-8")
+    return source, ast.parse(source)
+
+
+@functools.cache
+def _imports(path: Path) -> frozenset[str]:
     """Every module ``path`` imports, at the top or inside a function (both run in the end)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for node in ast.walk(_parsed(path)[1]):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{a.name}" for a in node.names)
-    return found
+    return frozenset(found)
 
 
 def _is_cli(name: str) -> bool:
@@ -99,10 +108,10 @@ def test_the_library_does_not_import_the_cli() -> None:
 
 def _local_imports(path: Path) -> list[tuple[int, str]]:
     """(line, text) of every import inside a function of ``path``."""
-    source = path.read_text("utf-8")
+    source, tree = _parsed(path)
     lines = source.splitlines()
     found = set()
-    for fn in ast.walk(ast.parse(source)):
+    for fn in ast.walk(tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for node in ast.walk(fn):
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
