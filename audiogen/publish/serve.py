@@ -238,12 +238,18 @@ class ShowRequestHandler(BaseHTTPRequestHandler):
             return False
 
 
+class _ShowServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of clients (podcast apps, a page's parallel
+    # requests) overflowed it, and each connection dropped waited 1 s for its SYN to be sent again.
+    request_queue_size = 128
+
+
 def make_server(root: Path | str, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False) -> ThreadingHTTPServer:
     """A ready (not yet serving) server for ``root``; port 0 picks a free port."""
     handler = type("BoundShowHandler", (ShowRequestHandler,), {"root": Path(root).resolve(), "quiet": quiet})
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = _ShowServer((host, port), handler)
     except OSError as exc:
         raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port") from None
-    server.daemon_threads = True
     return server
