@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import FAKE, SHORT_ARTICLE, invoke, run_cli
+from conftest import FAKE, SHORT_ARTICLE, invoke
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and POSIX signals")
 
@@ -163,7 +163,7 @@ def test_interrupt_mid_synthesis_changes_nothing(show: Path, long_article: Path,
 
 
 def test_rerun_after_interrupts_completes(show: Path, long_article: Path) -> None:
-    proc = run_cli("episode", *FAKE, str(long_article), "--show", str(show), "--no-stingers", "-j", "2", "-q")
+    proc = invoke("episode", *FAKE, str(long_article), "--show", str(show), "--no-stingers", "-j", "2", "-q")
     assert proc.returncode == 0, proc.stderr.decode()
     title = long_article.read_text().splitlines()[0][2:]
     assert _feed_titles(show) == sorted(["The Ferry at Dawn", title])
