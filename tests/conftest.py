@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +147,28 @@ Passengers drink coffee on the upper deck while gulls follow the wake.
 
 By seven the boat is back, and the next crowd is already waiting on the pier.
 """
+
+
+@pytest.fixture(scope="session")
+def real_episode(tmp_path_factory) -> tuple[Path, dict, list[str]]:
+    """SHORT_ARTICLE rendered once per run as a user renders it: the real CLI in a process of its
+    own, the default voices and settings (stingers included), with a temp folder of its own (a
+    short path, as usual: the forkserver's socket lives in it). Returns the output folder, the
+    ``--json`` report and what audiogen left in that temp folder (test_cli checks the episode,
+    test_cleanup the temp folder)."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    art = tmp / "ferry.md"
+    art.write_text(SHORT_ARTICLE, encoding="utf-8")
+    out = tmp / "out"
+    scratch = tempfile.mkdtemp(prefix="agt-", dir="/tmp")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(out), "--json"],
+                              capture_output=True, env={**os.environ, "TMPDIR": scratch}, timeout=300)
+        left = sorted(n for n in os.listdir(scratch) if n.startswith(("audiogen", "pymp-")))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return out, json.loads(proc.stdout.decode().strip().splitlines()[-1]), left
 
 
 @pytest.fixture

@@ -73,21 +73,17 @@ def _clips(env: dict[str, str]) -> int:
     return sum(1 for _ in Path(env["AUDIOGEN_CACHE_DIR"]).glob("clips/*/*.pcm"))
 
 
-def test_a_run_leaves_nothing_in_the_temp_folder(tmp_path, env):
-    # The real voices once, on a text no other test speaks (their own temp files; in the shared
-    # cache, whose voice levels the other real renders reuse); the no-cache scratch folder with
-    # the fake engine.
-    real = tmp_path / "real.md"
-    real.write_text("# Tidy Harbour\n\nThe tidy ferry leaves the harbour at six.\n\n"
-                    "“We sweep the deck before we sail,” said Rosa Delgado.\n", encoding="utf-8")
-    logic = tmp_path / "a.md"
-    logic.write_text(SHORT_ARTICLE, encoding="utf-8")
-    shared = {**env, "AUDIOGEN_CACHE_DIR": os.environ["AUDIOGEN_CACHE_DIR"]}
-    for art, extra, run_env in ((real, [], shared), (logic, [*FAKE, "--no-cache", "-j", "2"], env)):
-        proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(tmp_path / "out"),
-                               "--no-stingers", "-q", *extra], capture_output=True, env=run_env, timeout=300)
-        assert proc.returncode == 0, proc.stderr.decode()
-        assert _ours(env) == []
+def test_a_run_leaves_nothing_in_the_temp_folder(tmp_path, env, real_episode):
+    # The real voices (their own temp files): the end-to-end render test_cli checks, run with a
+    # temp folder of its own (conftest); the no-cache scratch folder with the fake engine.
+    assert real_episode[2] == []
+    art = tmp_path / "a.md"
+    art.write_text(SHORT_ARTICLE, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(art), "-o", str(tmp_path / "out"),
+                           "--no-stingers", "-q", *FAKE, "--no-cache", "-j", "2"], capture_output=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert _ours(env) == []
 
 
 @pytest.mark.parametrize("ignored", [False, True], ids=["terminal", "started-with-&"])

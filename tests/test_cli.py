@@ -12,16 +12,9 @@ from conftest import FAKE, decode, ffmpeg_chapters, ffmpeg_stream_info, invoke, 
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    from conftest import SHORT_ARTICLE
-
-    art = tmp / "ferry.md"
-    art.write_text(SHORT_ARTICLE, encoding="utf-8")
-    out = tmp / "out"
-    proc = run_cli("episode", str(art), "-o", str(out), "--json")
-    assert proc.returncode == 0, proc.stderr.decode()
-    data = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+def rendered(real_episode):
+    """The real CLI's render of SHORT_ARTICLE with the default voices and settings (conftest)."""
+    out, data, _ = real_episode
     return out, data
 
 
