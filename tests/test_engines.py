@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from audiogen import tts
-from conftest import REPO, decode, ebur128, ffmpeg, median_f0
+from conftest import REPO, decode, ebur128, ffmpeg, invoke, median_f0
 
 SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
 ENGINES = ("hibari", "piper", "pyttsx3")
@@ -136,8 +136,8 @@ def test_render_levels_both_voices(engine, tmp_path):
     test_no_network_access_at_run_time.)"""
     article = tmp_path / "harbour.md"
     article.write_text(ARTICLE, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "audiogen", "episode", str(article), "-o", str(tmp_path / "o"),
-                           "--engine", engine, "--no-stingers", "--json", "-q"], capture_output=True, timeout=300)
+    proc = invoke("episode", str(article), "-o", str(tmp_path / "o"), "--engine", engine, "--no-stingers", "--json",
+                  "-q")
     _check_levels(proc, (engine, engine))
 
 
