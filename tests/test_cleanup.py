@@ -27,10 +27,16 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="us
 
 @pytest.fixture()
 def env(tmp_path: Path):
-    """A private temp folder and a fresh cache: synthesis really runs, leftovers are visible.
+    """A private temp folder and a cache without clips: synthesis really runs, leftovers are
+    visible (the voices' levels come from the shared cache when measured there already).
     (The temp folder has a short path, as usual: the forkserver's socket lives in it.)"""
     tmp = tempfile.mkdtemp(prefix="agt-", dir="/tmp")
-    yield {**os.environ, "TMPDIR": tmp, "AUDIOGEN_CACHE_DIR": str(tmp_path / "cache")}
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shared = Path(os.environ["AUDIOGEN_CACHE_DIR"]) / "calibration.json"
+    if shared.is_file():
+        shutil.copy(shared, cache / "calibration.json")
+    yield {**os.environ, "TMPDIR": tmp, "AUDIOGEN_CACHE_DIR": str(cache)}
     shutil.rmtree(tmp, ignore_errors=True)
 
 
