@@ -53,6 +53,7 @@ def test_engine_synthesizes_a_sentence(name):
 
 @pytest.mark.parametrize("name", ENGINES)
 def test_rate_is_honoured(name):
+    """--rate for each engine (for Piper: its length-scale table, unit-tested in test_piper)."""
     engine = tts.get_engine(name)
     slow = _speech_seconds(engine.synthesize(SENTENCE, engine.resolve(None, rate=120)))
     normal = _speech_seconds(engine.synthesize(SENTENCE, engine.resolve(None, rate=175)))
@@ -264,7 +265,7 @@ STALL_SITECUSTOMIZE = textwrap.dedent('''
     from audiogen.tts import espeak, pyttsx3_engine as _engine
     espeak.ensure_espeak()
     import pyttsx3.drivers.espeak as _driver
-    _engine.STALL_BASE_S, _engine.STALL_PER_CHAR_S = 1.0, 0.0
+    _engine.STALL_BASE_S, _engine.STALL_PER_CHAR_S = 0.5, 0.0
     _driver.EspeakDriver.endLoop = lambda self: None  # pyttsx3's loop never ends
 ''')
 

@@ -179,13 +179,6 @@ def test_quote_voice_is_measurably_lower_at_the_same_tempo(engine):
     assert 0.8 < _speech_seconds(quote) / _speech_seconds(narrator) < 1.2  # yet not slowed down
 
 
-def test_rate_changes_speaking_time(engine):
-    normal = _speech_seconds(_master(engine.synthesize(SENTENCE, engine.resolve(None, rate=175))))
-    fast = _speech_seconds(_master(engine.synthesize(SENTENCE, engine.resolve(None, rate=260))))
-    slow = _speech_seconds(_master(engine.synthesize(SENTENCE, engine.resolve(None, rate=120))))
-    assert fast < 0.85 * normal < 0.85 * slow
-
-
 def test_render_an_episode_with_piper(engine, tmp_path):
     from audiogen.audio.episode import render
     from audiogen.script import NARRATOR, QUOTE, Chapter, Script, Segment
