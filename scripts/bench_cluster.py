@@ -10,8 +10,9 @@ with an empty clip cache so every run synthesizes everything:
 - cluster 2: the same with ``--nworkers 2``.
 
 Wall time is the ``audiogen batch`` command's, from start to the feed rebuilt (the
-cluster itself is started beforehand, as it would be in use, but its workers are new:
-their warm-up is in the figure). CPU is counted for every process: the batch command and
+cluster itself is started beforehand, as it would be in use, with ``--preload
+audiogen.run.cluster_worker``, but its workers are new: their warm-up for the batch's
+settings, with an empty cache, is in the figure). CPU is counted for every process: the batch command and
 whatever it waited for (getrusage: the local pool, ffmpeg), the scheduler and the worker
 processes with their ffmpeg children (psutil). From those: the speed-up of 2 workers over
 1 (and of the local pool's -j 2 over -j 1), the cores a single worker keeps busy (the
@@ -142,6 +143,7 @@ class Cluster:
             except (OSError, ValueError, KeyError):
                 time.sleep(0.1)
         cmd = [sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1", "--no-dashboard",
+               "--preload", "audiogen.run.cluster_worker",
                "--host", "127.0.0.1", "--local-directory", str(root / "work")]
         cores = sorted(os.sched_getaffinity(0))
         groups = [(["--nworkers", "1"], {cores[i % len(cores)]}) for i in range(nworkers)] if pin else \
@@ -154,6 +156,9 @@ class Cluster:
 
         with Client(self.address, timeout=60, set_as_default=False) as c:
             c.wait_for_workers(nworkers, timeout=120)
+            # Started, as a standing cluster's workers are: their --preload done (a task runs after it).
+            for addr in c.scheduler_info()["workers"]:
+                c.submit(int, 0, pure=False, workers=[addr]).result()
 
     @property
     def pids(self) -> set[int]:
@@ -208,6 +213,11 @@ def _one(name: str, kind: str, n: int, pin: bool, articles: list[Path], common: 
     return r
 
 
+def _busy(r: dict, workers: int) -> float:
+    """Seconds each worker spent in tasks (their sum shared evenly: the tasks are alike)."""
+    return sum(t for t in r["task_s"] if t) / workers
+
+
 def _median(xs: list[float]) -> float:
     return round(statistics.median(xs), 2)
 
@@ -254,6 +264,12 @@ def run(args: argparse.Namespace) -> dict:
         "cpu_s_median": cpu,
         "speedup_2_over_1": round(wall["cluster 1"] / wall["cluster 2"], 2),
         "speedup_2_over_1_best": round(best["cluster 1"] / best["cluster 2"], 2),
+        # Without the run's fixed costs (client start, each worker's warm-up, the feed): the
+        # workers' busy time, 1 worker against 2 (what a long batch on a standing cluster gets).
+        "task_speedup_2_over_1": round(_median([_busy(r, 1) for r in runs["cluster 1"]])
+                                       / _median([_busy(r, 2) for r in runs["cluster 2"]]), 2),
+        "fixed_s_per_run": {name: _median([r["wall_s"] - _busy(r, 2 if name == "cluster 2" else 1) for r in runs[name]])
+                            for name in ("cluster 1", "cluster 2")},
         "local_speedup_j2_over_j1": round(wall["local -j 1"] / wall["local -j 2"], 2),
         "cores_busy_cluster_1": _median([r["cores_busy"] for r in c1]),
         "overhead_per_task_s_1": round((wall["cluster 1"] - wall["local -j 1"]) / n, 3),

@@ -72,6 +72,7 @@ def cluster(tmp_path_factory):
             assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
             time.sleep(0.1)
     procs.append(_dask("worker", "--scheduler-file", str(sched_file), "--nthreads", "1", "--nworkers", "2",
+                       "--preload", "audiogen.run.cluster_worker",
                        "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(root / "work"),
                        log=root / "workers.log", tmp=root / "tmp"))
     client = Client(address, timeout=30, set_as_default=False)

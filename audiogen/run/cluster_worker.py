@@ -19,12 +19,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 from distributed import get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from audiogen import pipeline
+from audiogen.audio import mix
 from audiogen.errors import AudiogenError, ClusterError
 from audiogen.fsutil import atomic_write_bytes
+from audiogen.read import language
 from audiogen.run import follow
 from audiogen.script.speech import load_lexicon
 from audiogen.settings import RenderSettings
@@ -143,6 +146,20 @@ class AudiogenPlugin(WorkerPlugin):
             source = pipeline.load_source("warm-up.md", data=_WARMUP_ARTICLE.encode(), settings=self.settings,
                                           lexicon=self.lexicon)
             pipeline.render(source, self.settings, Path(tmp) / "out", cover=self.cover, album=self.album)
+
+
+def dask_setup(worker: Any) -> None:
+    """``dask worker ... --preload audiogen.run.cluster_worker``: when the worker starts, load what
+    every render needs whatever its settings (scipy.signal for the levelling, the language model:
+    ~1.5 s) on the thread that will run the tasks, so that a batch's first task does not wait for
+    them; and keep glibc's heap for the renders from the start (see _heap_for_renders)."""
+    _heap_for_renders()
+    worker.executors["default"].submit(_preload)
+
+
+def _preload() -> None:
+    mix.k_weighted(np.zeros(8), 22050)
+    language.language_scores("The harbour was quiet that morning.")
 
 
 def _heap_for_renders() -> bool:
