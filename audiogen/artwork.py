@@ -114,7 +114,8 @@ def generate_cover(title: str, target: Path, size: int = COVER_MAX_PX, author: s
     im = Image.new("RGB", (size, size), (24, 38, 58))
     draw = ImageDraw.Draw(im)
     margin = size // 10
-    draw.rectangle([margin // 2, margin // 2, size - margin // 2, size - margin // 2], outline=(236, 178, 74), width=max(4, size // 150))
+    draw.rectangle([margin // 2, margin // 2, size - margin // 2, size - margin // 2], outline=(236, 178, 74),
+                   width=max(4, size // 150))
     clean = " ".join(title.split()) or "Podcast"
     font_size = size // 9
     while True:

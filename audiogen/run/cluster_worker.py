@@ -25,6 +25,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from audiogen import pipeline
 from audiogen.audio import mix
+from audiogen.audio.segment import SPEECH_RATE
 from audiogen.errors import AudiogenError, ClusterError
 from audiogen.fsutil import atomic_write_bytes
 from audiogen.read import language
@@ -158,8 +159,8 @@ def dask_setup(worker: Any) -> None:
 
 
 def _preload() -> None:
-    mix.k_weighted(np.zeros(8), 22050)
-    language.language_scores("The harbour was quiet that morning.")
+    mix.k_weighted(np.zeros(8), SPEECH_RATE)  # its first call imports scipy.signal
+    language.language_scores("The harbour was quiet that morning.")  # loads the model once per process
 
 
 def _heap_for_renders() -> bool:
