@@ -217,10 +217,16 @@ def as_manifest(value: Manifest | Mapping[str, Any]) -> Manifest:
 
 def read(path: Path | str) -> Manifest:
     """Load an episode manifest; InputError when it is unreadable or lacks what publishing needs."""
+    return read_file(path)[0]
+
+
+def read_file(path: Path | str) -> tuple[Manifest, bytes]:
+    """``read``, and the file's bytes (what publishing fingerprints an episode by)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError(f"episode manifest {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"episode manifest {path} is not readable JSON ({exc}); render the episode again") from None
-    return parse(data, str(path))
+    return parse(data, str(path)), raw

@@ -23,6 +23,7 @@ import feedparser
 import pytest
 
 from audiogen import pipeline
+from audiogen.publish import STAMPS_NAME
 from audiogen.publish.show import init_show, public_files
 from audiogen.settings import RenderSettings
 from conftest import REPO
@@ -80,7 +81,7 @@ def _text_files(root: Path) -> dict[str, bytes]:
     binary = {".mp3", ".jpg", ".png", ".ico"}
     return {p.relative_to(root).as_posix(): _normalised(p.relative_to(root).as_posix(), p.read_bytes())
             for p in sorted(root.rglob("*")) if p.is_file() and p.suffix not in binary
-            and p.name != ".audiogen.lock"}
+            and p.name not in (".audiogen.lock", STAMPS_NAME)}
 
 
 @pytest.fixture(scope="module")

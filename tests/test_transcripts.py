@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from audiogen.publish import transcripts as tr
 
@@ -167,3 +171,38 @@ def test_psc_and_clamping_of_bad_times() -> None:
     (cue,) = tr.cues(m)
     assert (cue.start, cue.end) == (0.0, 10.0)
     assert tr.vtt_time(3725.0004) == "01:02:05.000" and tr.srt_time(59.9996) == "00:01:00,000"
+
+
+# Words as captions see them: no whitespace inside, some longer than a caption line.
+_WORD = st.text(st.characters(blacklist_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=50)
+_WORDS = st.lists(st.one_of(_WORD, st.sampled_from(["a", "the", "—", "well-known", "x" * 42, "y" * 43])),
+                  min_size=1, max_size=30).map(" ".join)
+
+
+@settings(max_examples=400)
+@given(_WORDS, st.integers(5, 60))
+def test_caption_lines_take_as_many_lines_as_one_greedy_wrap(text: str, width: int) -> None:
+    """What lets ``_fits`` count lines with one wrap instead of the balancing search."""
+    greedy = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    assert len(tr.caption_lines(text, width)) == len(greedy)
+
+
+@settings(max_examples=400)
+@given(_WORDS, st.integers(0, 30), st.integers(12, tr.CAPTION_LINE_CHARS * tr.CAPTION_LINES))
+@example("red red wait tonight lights tonight nine ferries pier by", 27, 84)  # 2 lines here, 3 greedy
+def test_fits_is_what_caption_lines_says(text: str, reserve: int, max_chars: int) -> None:
+    """``_fits`` decides where captions are cut: it must agree with the lines shown, label reserve included
+    (where the greedy count can differ, so the search still runs)."""
+    padded = " " * reserve + text
+    want = len(padded) <= max_chars and len(tr.caption_lines(padded)) <= tr.CAPTION_LINES
+    assert tr._fits(padded, max_chars) is want
+
+
+def test_sidecars_make_captions_once_for_both_formats(monkeypatch) -> None:
+    calls = []
+    real = tr.captions
+    monkeypatch.setattr(tr, "captions", lambda *a, **k: calls.append(1) or real(*a, **k))
+    files = tr.sidecars(MANIFEST, "Host")
+    assert len(calls) == 1
+    monkeypatch.undo()
+    assert files[".vtt"] == tr.to_vtt(MANIFEST, "Host") and files[".srt"] == tr.to_srt(MANIFEST, "Host")

@@ -5,18 +5,28 @@ written atomically, so two ``audiogen episode --show`` runs at once both end up
 in the feed, and a reader never sees a half-written feed. The feed is rebuilt
 from what is on disk: an episode is listed only when its manifest and its MP3
 both exist, with the enclosure length taken from the MP3 file itself.
+
+A rebuild makes an episode's sidecars and page again only when something they are made
+from changed since they were written (``.audiogen-built.json`` keeps the fingerprints),
+so a show of tens of thousands of episodes rebuilds in time linear in its size with a
+small constant; the feed and the index page, which list every episode, are made every time.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib
 import json
 import logging
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
+import audiogen
 from audiogen import fsutil
 from audiogen import manifest as manifest_module
 from audiogen.artwork import favicons
@@ -31,6 +41,12 @@ log = logging.getLogger(__name__)
 RECORD_NAME = "publish.json"
 RECORD_VERSION = 1
 STATE_NAME = ".audiogen-state.json"  # {"last_episode": N}: episode numbers are never reused
+STAMPS_NAME = ".audiogen-built.json"  # what each episode's sidecars and page were made from
+STAMPS_VERSION = 1
+# The modules whose code makes an episode's sidecars and page: an edit of one (or an upgrade)
+# makes every episode's files again.
+_MAKERS = ("audiogen.publish", "audiogen.publish.transcripts", "audiogen.publish.site", "audiogen.publish.feed",
+           "audiogen.publish.show", "audiogen.manifest", "audiogen.text", "audiogen.artwork")
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,7 @@ class _Candidate(NamedTuple):
     mp3: Path
     length: int
     record: PublishRecord | None  # None: never published yet
+    digest: str  # of the manifest file's bytes
 
 
 def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
@@ -159,7 +176,7 @@ def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
             skipped.append((name, f"no {manifest_path.name} (not rendered yet, or the render failed)"))
             continue
         try:
-            manifest = read_manifest(manifest_path)
+            manifest, raw = manifest_module.read_file(manifest_path)
             record = _read_record(folder / RECORD_NAME)
         except AudiogenError as exc:
             skipped.append((name, str(exc)))
@@ -174,7 +191,7 @@ def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
         if not resolved.is_relative_to(root) or not mp3.is_file() or length == 0:
             skipped.append((name, f"its MP3 {mp3.name} is empty or not a file inside the show"))
             continue
-        found.append(_Candidate(name, folder, manifest, mp3, length, record))
+        found.append(_Candidate(name, folder, manifest, mp3, length, record, _digest(raw)))
     return found, skipped
 
 
@@ -238,6 +255,73 @@ def _sidecars(show: Show, ep: PublishedEpisode) -> dict[Path, bytes]:
             for suffix, text in transcripts.sidecars(ep.manifest, show.config.narrator).items()}
 
 
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """audiogen's version, Python's and the source of the modules that make sidecars and pages."""
+    sources = [Path(importlib.import_module(name).__file__ or "").read_bytes() for name in _MAKERS]
+    return _digest(audiogen.__version__, ".".join(map(str, sys.version_info[:2])), *sources)
+
+
+def _made_by(show: Show) -> str:
+    """The code and the show's config that every episode's sidecars and page depend on."""
+    try:
+        config = show.config_path.read_bytes()
+    except OSError:
+        config = b""
+    return _digest(_code_digest(), config, repr(show.config), str(show.root))
+
+
+def _episode_key(c: _Candidate, record: PublishRecord) -> str:
+    """What one episode's sidecars and page are made from, besides the code and the show."""
+    return _digest(c.slug, c.digest, record.to_json(), str(c.length))
+
+
+def _outputs(ep: PublishedEpisode) -> list[Path]:
+    """The files a rebuild writes for one episode."""
+    return [*(ep.sidecar(suffix) for suffix in transcripts.SIDECAR_SUFFIXES), ep.folder / RECORD_NAME,
+            ep.folder / site.INDEX_NAME]
+
+
+def _outputs_state(paths: list[Path]) -> str | None:
+    """Size, time and inode of each file (None when one is missing): an edit, a restore or a
+    deletion of any of them makes its episode again."""
+    try:
+        stats = [path.stat() for path in paths]
+    except OSError:
+        return None
+    return _digest(";".join(f"{st.st_size},{st.st_mtime_ns},{st.st_ino}" for st in stats))
+
+
+def _read_stamps(show: Show, made_by: str) -> dict[str, list[str]]:
+    """Each episode's [inputs, outputs] fingerprints from the last rebuild by this code and
+    config; anything missing, damaged or older means none (every episode is made again)."""
+    try:
+        data = json.loads((show.root / STAMPS_NAME).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != STAMPS_VERSION or data.get("made_by") != made_by:
+        return {}
+    episodes = data.get("episodes")
+    if not isinstance(episodes, dict):
+        return {}
+    return {slug: v for slug, v in episodes.items()
+            if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)}
+
+
+def _write_stamps(show: Show, made_by: str, stamps: dict[str, list[str]]) -> None:
+    data = {"version": STAMPS_VERSION, "made_by": made_by, "episodes": stamps}
+    fsutil.atomic_write_bytes(show.root / STAMPS_NAME, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+
+
 def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | None = None) -> BuildResult:
     found, skipped = _scan(show)
     written: list[Path] = []
@@ -251,18 +335,34 @@ def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | N
     if new:
         state = json.dumps({"last_episode": next_number - 1}) + "\n"
         _write_if_changed(show.root / STATE_NAME, state.encode("utf-8"), written)
-    episodes = []
+    made_by = _made_by(show)
+    old_stamps = _read_stamps(show, made_by)
+    stamps: dict[str, list[str]] = {}
+    episodes: list[PublishedEpisode] = []
+    stale: list[tuple[int, str]] = []  # (index in episodes, key): episodes whose files are made again
     for c in found:
         ep = PublishedEpisode(c.slug, c.folder, c.manifest, records[c.slug], c.mp3, c.length)
+        episodes.append(ep)
+        key = _episode_key(c, ep.record)
+        old = old_stamps.get(c.slug)
+        if old is not None and old[0] == key and old[1] == _outputs_state(_outputs(ep)):
+            stamps[c.slug] = old  # nothing it is made from changed, and its files are as written
+            continue
+        stale.append((len(episodes) - 1, key))
         # Sidecars first, publish.json next, the feed last: the feed never points at a missing file.
         for path, data in _sidecars(show, ep).items():
             _write_if_changed(path, data, written)
         _write_if_changed(c.folder / RECORD_NAME, ep.record.to_json().encode("utf-8"), written)
-        episodes.append(ep)
     feed_eps = [_feed_episode(show, ep) for ep in episodes]
-    for ep, fep in zip(episodes, feed_eps, strict=True):
-        page = site.render_episode_page(show, ep.slug, ep.manifest, fep)
+    for i, key in stale:
+        ep = episodes[i]
+        page = site.render_episode_page(show, ep.slug, ep.manifest, feed_eps[i])
         _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
+        state = _outputs_state(_outputs(ep))
+        if state is not None:
+            stamps[ep.slug] = [key, state]
+    if stamps != old_stamps:  # after the files it vouches for
+        _write_stamps(show, made_by, stamps)
     _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)
     _write_if_changed(show.index_path, site.render_index(show, feed_eps).encode("utf-8"), written)
     for name, data in favicons(show.config.cover).items():

@@ -138,7 +138,20 @@ def caption_lines(text: str, width: int = CAPTION_LINE_CHARS) -> list[str]:
 
 
 def _fits(text: str, max_chars: int) -> bool:
-    return len(text) <= max_chars and len(caption_lines(text)) <= CAPTION_LINES
+    """Whether ``text`` makes a caption of at most ``max_chars`` characters and two lines.
+
+    Words joined by single spaces take as many lines in ``caption_lines`` as in one greedy wrap
+    (tests/test_transcripts.py checks it), so only text led by a label's reserved spaces, where
+    the balanced search can do better, pays for the search.
+    """
+    if len(text) > max_chars:
+        return False
+    if len(text) <= CAPTION_LINE_CHARS:
+        return True
+    if text.startswith(" "):
+        return len(caption_lines(text)) <= CAPTION_LINES
+    return len(textwrap.wrap(text, CAPTION_LINE_CHARS, break_long_words=True,
+                             break_on_hyphens=False)) <= CAPTION_LINES
 
 
 def _split_sentence(text: str, max_chars: int, reserve: int = 0) -> list[str]:
@@ -233,8 +246,12 @@ def _vtt_escape(text: str) -> str:
 def to_vtt(manifest: ManifestLike, narrator: str = NARRATOR) -> str:
     """WebVTT captions; each cue's voice span ``<v Speaker>`` names who speaks (none for an
     unnamed quotation), so the text itself carries no label."""
+    return _vtt(captions(manifest, narrator))
+
+
+def _vtt(caps: list[Caption]) -> str:
     lines = ["WEBVTT", ""]
-    for i, cap in enumerate(captions(manifest, narrator), 1):
+    for i, cap in enumerate(caps, 1):
         body = cap.lines if not cap.label else tuple(caption_lines(cap.text[len(cap.label) + 2:]))
         text = "\n".join(_vtt_escape(x) for x in body)
         lines.append(str(i))
@@ -246,8 +263,12 @@ def to_vtt(manifest: ManifestLike, narrator: str = NARRATOR) -> str:
 
 def to_srt(manifest: ManifestLike, narrator: str = NARRATOR) -> str:
     """SubRip captions; SRT has no voices, so a caption starts with ``Speaker:`` where the speaker changes."""
+    return _srt(captions(manifest, narrator))
+
+
+def _srt(caps: list[Caption]) -> str:
     blocks = []
-    for i, cap in enumerate(captions(manifest, narrator), 1):
+    for i, cap in enumerate(caps, 1):
         blocks.append(f"{i}\n{srt_time(cap.start)} --> {srt_time(cap.end)}\n" + "\n".join(cap.lines) + "\n")
     return "\n".join(blocks)
 
@@ -300,13 +321,17 @@ def psc_chapters(manifest: ManifestLike) -> list[tuple[str, str]]:
     return [(npt_time(c.start), c.title) for c in chapters(manifest)]
 
 
+SIDECAR_SUFFIXES = (".vtt", ".srt", ".transcript.json", ".chapters.json")
+
+
 def sidecars(manifest: ManifestLike, narrator: str = NARRATOR) -> dict[str, str]:
     """The files published next to the MP3, by suffix: captions (VTT, SRT), the JSON
     transcript and the JSON chapters."""
     m = as_manifest(manifest)
+    caps = captions(m, narrator)  # once for both caption formats
     return {
-        ".vtt": to_vtt(m, narrator),
-        ".srt": to_srt(m, narrator),
+        ".vtt": _vtt(caps),
+        ".srt": _srt(caps),
         ".transcript.json": json.dumps(to_json_transcript(m, narrator), ensure_ascii=False, indent=1) + "\n",
         ".chapters.json": json.dumps(to_json_chapters(m), ensure_ascii=False, indent=2) + "\n",
     }
