@@ -132,8 +132,9 @@ class Cluster:
     def __init__(self, nworkers: int, root: Path, env: dict[str, str], pin: bool = False):
         self.root = root
         sched_file = root / "scheduler.json"
+        preload = "audiogen.run.cluster_worker"  # as docs/cluster.md starts them
         self.sched = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                       "--no-dashboard", "--scheduler-file", str(sched_file)],
+                                       "--no-dashboard", "--scheduler-file", str(sched_file), "--preload", preload],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                                       start_new_session=True)
         self.address = None
@@ -143,7 +144,7 @@ class Cluster:
             except (OSError, ValueError, KeyError):
                 time.sleep(0.1)
         cmd = [sys.executable, "-m", "dask", "worker", self.address, "--nthreads", "1", "--no-dashboard",
-               "--preload", "audiogen.run.cluster_worker",
+               "--preload", preload, "--preload-nanny", preload,
                "--host", "127.0.0.1", "--local-directory", str(root / "work")]
         cores = sorted(os.sched_getaffinity(0))
         groups = [(["--nworkers", "1"], {cores[i % len(cores)]}) for i in range(nworkers)] if pin else \

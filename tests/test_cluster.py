@@ -61,8 +61,9 @@ def cluster(tmp_path_factory):
     root = tmp_path_factory.mktemp("dask")
     _LOGS.append(root / "workers.log")
     sched_file = root / "scheduler.json"
-    procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                   "--scheduler-file", str(sched_file), log=root / "scheduler.log", tmp=root / "tmp")]
+    preload = "audiogen.run.cluster_worker"  # as docs/cluster.md starts them
+    procs = [_dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+                   str(sched_file), "--preload", preload, log=root / "scheduler.log", tmp=root / "tmp")]
     deadline = time.monotonic() + 60
     address = None
     while address is None:  # the file appears before it is written
@@ -72,7 +73,7 @@ def cluster(tmp_path_factory):
             assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
             time.sleep(0.1)
     procs.append(_dask("worker", "--scheduler-file", str(sched_file), "--nthreads", "1", "--nworkers", "2",
-                       "--preload", "audiogen.run.cluster_worker",
+                       "--preload", preload, "--preload-nanny", preload,
                        "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(root / "work"),
                        log=root / "workers.log", tmp=root / "tmp"))
     client = Client(address, timeout=30, set_as_default=False)
@@ -89,6 +90,15 @@ def cluster(tmp_path_factory):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
+
+
+def _running(server, name: str) -> bool:
+    pc = server.periodic_callbacks.get(name)
+    return pc is not None and pc.is_running()
+
+
+def _upkeep_ms(dask_worker) -> dict[str, float]:
+    return {name: pc.callback_time for name, pc in dask_worker.periodic_callbacks.items() if pc.is_running()}
 
 
 def _articles(folder: Path, topics: list[tuple[str, str]]) -> list[str]:
@@ -155,7 +165,13 @@ def test_cluster_batch_publishes_reports_bad_and_skips_done(cluster, tmp_path: P
     # The client waits on its futures, not by polling the scheduler (it once asked it ~300 times a second).
     assert client.run_on_scheduler(_scheduler_calls) - before < 100
     # audiogen's workers run without Dask's 100-per-second stack sampler (a fifth of a render's CPU).
-    assert not any(client.run(lambda dask_worker: dask_worker.periodic_callbacks["profile"].is_running()).values())
+    assert not any(client.run(lambda dask_worker: _running(dask_worker, "profile")).values())
+    # ... and with Dask's 50-per-second event-loop check and 10-per-second memory check slowed, in the
+    # worker and (--preload-nanny) in its nanny: each wakeup took the GIL from the render.
+    for nanny in (False, True):
+        for times in client.run(_upkeep_ms, nanny=nanny).values():
+            assert times["tick"] >= 1000 and times["memory_monitor"] >= 1000, (nanny, times)
+    assert client.run_on_scheduler(_upkeep_ms)["tick"] >= 1000
     # ... and with glibc's heap kept for the renders' arrays (the nanny's MALLOC_TRIM_THRESHOLD_ cost 60% more CPU).
     tuned = client.run(lambda dask_worker: [getattr(p, "heap_tuned", False) for n, p in dask_worker.plugins.items()
                                             if n.startswith("audiogen-")])

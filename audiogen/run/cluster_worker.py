@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
-from distributed import get_worker
+from distributed import Worker, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from audiogen import pipeline
@@ -135,7 +135,7 @@ class AudiogenPlugin(WorkerPlugin):
             self.error = f"worker {worker.address} cannot render: {exc}"
             raise ClusterError(self.error) from None
         self.settings = settings
-        _stop_task_profiler(worker)
+        _quiet_upkeep(worker)
         self.heap_tuned = _heap_for_renders()
         # Load the engine and level the voices on the thread that runs the tasks (the engine is a
         # per-process singleton), ahead of them; registration does not wait for it.
@@ -149,13 +149,44 @@ class AudiogenPlugin(WorkerPlugin):
             pipeline.render(source, self.settings, Path(tmp) / "out", cover=self.cover, album=self.album)
 
 
-def dask_setup(worker: Any) -> None:
+def dask_setup(server: Any) -> None:
     """``dask worker ... --preload audiogen.run.cluster_worker``: when the worker starts, load what
     every render needs whatever its settings (scipy.signal for the levelling, the language model:
     ~1.5 s) on the thread that will run the tasks, so that a batch's first task does not wait for
-    them; and keep glibc's heap for the renders from the start (see _heap_for_renders)."""
-    _heap_for_renders()
-    worker.executors["default"].submit(_preload)
+    them; keep glibc's heap for the renders from the start (see _heap_for_renders); and quiet Dask's
+    own upkeep (see _quiet_upkeep). As ``--preload-nanny`` of a worker, or ``--preload`` of
+    ``dask scheduler``, it only quiets that process's upkeep."""
+    _quiet_upkeep(server)
+    if isinstance(server, Worker):
+        _heap_for_renders()
+        server.executors["default"].submit(_preload)
+
+
+# Dask's periodic upkeep in every worker (and nanny) process, in ms, made less frequent: the
+# event-loop health check (every 20 ms; it warns when the loop stalls 3 s), the memory monitor
+# (100 ms; spills and pauses for Dask's own data, which audiogen's tasks do not hold; the
+# nanny's copy still stops a runaway worker within a second) and the dashboard's system
+# samples (500 ms). Each wakes the event loop, which then takes the GIL from the render
+# thread: an idle worker with its nanny used 5.5% of a core, 0.5% after this (two idle for 10 s).
+_UPKEEP_MS = {"tick": 1000, "memory_monitor": 1000, "monitor": 2000}
+
+
+def _quiet_upkeep(server: Any) -> None:
+    """Stop Dask's statistical profiler and slow its upkeep callbacks on this worker or nanny."""
+    callbacks = getattr(server, "periodic_callbacks", {})
+    for name in ("profile", "profile-cycle"):
+        # Every 10 ms it walks the stack of the thread running the task, under the GIL: about a
+        # fifth of a render's CPU (0.3 CPU-s per short eSpeak article, scripts/bench_cluster.py).
+        # It only feeds the dashboard's profile page; audiogen's tasks are one long render each.
+        pc = callbacks.get(name)
+        if pc is not None and pc.is_running():
+            pc.stop()
+        elif pc is not None:  # a --preload runs before the server starts its callbacks
+            del callbacks[name]
+    for name, ms in _UPKEEP_MS.items():
+        pc = callbacks.get(name)
+        if pc is not None and pc.callback_time < ms:
+            pc.callback_time = ms  # tornado reads it when it schedules the next call
 
 
 def _preload() -> None:
@@ -177,18 +208,6 @@ def _heap_for_renders() -> bool:
         return bool(libc.mallopt(m_mmap_threshold, 32 * 2**20) and libc.mallopt(m_trim_threshold, 64 * 2**20))
     except (OSError, AttributeError):  # not glibc (musl): its allocator ignores the variable anyway
         return False
-
-
-def _stop_task_profiler(worker: Any) -> None:
-    """Stop Dask's statistical profiler on this worker: every 10 ms it walks the stack of the
-    thread running the task, under the GIL, which cost a render about a fifth of its CPU
-    (0.3 CPU-s per short eSpeak article, measured by scripts/bench_cluster.py). It only feeds
-    the dashboard's profile page; audiogen's tasks are one long render each."""
-    callbacks = getattr(worker, "periodic_callbacks", {})
-    for name in ("profile", "profile-cycle"):
-        pc = callbacks.get(name)
-        if pc is not None:
-            pc.stop()
 
 
 def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> TaskOutput:
