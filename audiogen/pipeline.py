@@ -27,7 +27,8 @@ from audiogen.script.speech import Lexicon, load_lexicon
 from audiogen.settings import RenderSettings
 
 ARTICLE, SCRIPT = "article", "script"
-__all__ = ["ARTICLE", "SCRIPT", "Episode", "Source", "is_url", "load_source", "publish", "render", "source_key"]
+__all__ = ["ARTICLE", "SCRIPT", "Episode", "Source", "is_url", "load_source", "prepare", "publish", "render",
+           "source_key"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,12 @@ def load_source(source: str | Path, *, kind: str = ARTICLE, settings: RenderSett
     else:
         raise ValueError(f"unknown source kind {kind!r}")
     return Source(script, hashlib.sha256(data).hexdigest(), origin, kind)
+
+
+def prepare(source: Source, settings: RenderSettings) -> None:
+    """(2.) What rendering ``source`` loads before it speaks (engines, levelled voices, stingers),
+    loaded and kept in this process without rendering: a cluster worker's warm-up."""
+    _episode.prepare(source.script, settings)
 
 
 def render(source: Source | Script, settings: RenderSettings, out_dir: Path | str | None = None, *,

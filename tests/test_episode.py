@@ -215,3 +215,26 @@ def test_sentence_clips_are_timed_in_the_cue_and_time_the_captions(tmp_path):
     assert [(c.text, c.start, c.end) for c in caps] == [
         (t, a, b) for t, (a, b) in zip(["The tide came in.", "The boats rose with it.", "Then the wind turned."],
                                         cue.parts)]
+
+
+def test_prepare_levels_the_voices_and_loads_the_stingers_without_rendering(tmp_path, monkeypatch):
+    """A cluster worker's warm-up: after prepare(), a render finds its voices levelled in the cache
+    and its stingers loaded, and prepare itself wrote no episode."""
+    from audiogen.audio import music
+    from audiogen.audio.episode import prepare
+    from audiogen.tts.synth import ClipCache, cached_calibration
+    from audiogen.tts.voices import RenderVoices
+
+    script = SCRIPT
+    settings = RenderSettings(engine="fake", workers=1)
+    cache = ClipCache(tmp_path / "cache")
+    voices = RenderVoices(settings, script, cache)
+    monkeypatch.setattr(music, "_LEVELLED", {})
+    prepare(script, settings, cache_dir=tmp_path / "cache")
+    for v in (voices.narrator, voices.quote):
+        assert cached_calibration(cache, v, voices.target, voices.ceiling) is not None, v
+    assert len(music._LEVELLED) == 3  # intro, outro and bed, levelled for this process's renders
+    assert not list(tmp_path.rglob("*.mp3")) and not list(tmp_path.rglob("*.manifest.json"))
+    # With caching off, the levels go with the render's own folder: nothing is left in the cache.
+    prepare(script, dataclasses.replace(settings, cache=False), cache_dir=tmp_path / "other")
+    assert not (tmp_path / "other").exists()

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from audiogen import __version__
 from audiogen import manifest as manifest_module
@@ -131,6 +131,20 @@ def render(
 
     inputs = RenderInputs(script, out_dir, settings, slug, source_sha256, source, cover_bytes, cover_mime, album,
                           dict(fallbacks or {}), sidecars)
+    with _synthesizer(settings, cache_dir) as (synth, cache):
+        return _render_with(synth, inputs, progress, cache)
+
+
+def prepare(script: Script, settings: RenderSettings, cache_dir: Path | None = None) -> None:
+    """Do what a render of ``script`` does before its synthesis (load the engines, level the
+    voices, load the stingers) and no more: a worker's warm-up, ahead of its renders."""
+    with _synthesizer(settings, cache_dir) as (synth, cache):
+        _voices_and_music(synth, script, settings, cache)
+
+
+@contextlib.contextmanager
+def _synthesizer(settings: RenderSettings, cache_dir: Path | None) -> Iterator[tuple[Synthesizer, ClipCache]]:
+    """A synthesizer on the clip cache (or, with caching off, on a folder removed afterwards)."""
     with contextlib.ExitStack() as stack:
         if settings.cache:
             cache = ClipCache(cache_dir or default_cache_dir())
@@ -139,7 +153,7 @@ def render(
             cache = ClipCache(stack.enter_context(owned_tempdir("audiogen-nocache-")))
         synth = Synthesizer(cache, settings.workers)
         try:
-            return _render_with(synth, inputs, progress, cache)
+            yield synth, cache
         except BaseException:
             synth.close(kill=True)  # no worker may go on writing into the cache once we unwind
             raise
@@ -147,9 +161,8 @@ def render(
             synth.close()  # the workers end cleanly (their scratch folders removed) before we do
 
 
-def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[int, int], None] | None,
-                 cache: ClipCache) -> Episode:
-    script, settings, out_dir, slug = inputs.script, inputs.settings, inputs.out_dir, inputs.slug
+def _voices_and_music(synth: Synthesizer, script: Script, settings: RenderSettings,
+                      cache: ClipCache) -> tuple[RenderVoices, MusicLibrary]:
     voices = RenderVoices(settings, script, cache)
     music = MusicLibrary(settings, voices.target, voices.ceiling)
     with ThreadPoolExecutor(1) as loader:
@@ -158,6 +171,13 @@ def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[i
         loaded = loader.submit(lambda: [music.get(n) for n in ("intro", "outro", "bed")] if settings.stingers else None)
         voices.prepare(synth)
         loaded.result()
+    return voices, music
+
+
+def _render_with(synth: Synthesizer, inputs: RenderInputs, progress: Callable[[int, int], None] | None,
+                 cache: ClipCache) -> Episode:
+    script, settings, out_dir, slug = inputs.script, inputs.settings, inputs.out_dir, inputs.slug
+    voices, music = _voices_and_music(synth, script, settings, cache)
     # A fallback author (the show's) is tagged but never read as the article's byline.
     spoken = replace(script, author=None) if "author" in inputs.fallbacks else script
     items, jobs = plan.build(spoken, settings, voices)

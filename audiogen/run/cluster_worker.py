@@ -87,7 +87,8 @@ class TaskOutput:
 
 class AudiogenPlugin(WorkerPlugin):
     """Sets a worker process up for one batch's settings: files written to the worker's
-    folder, the engine loaded and the voices levelled by rendering a one-line article.
+    folder, the engine loaded, the voices levelled and the stingers loaded (for a one-line
+    article: what a render does before it speaks).
 
     Registered under a name derived from the settings fingerprint and ``idempotent``, so
     a re-run (or another client with the same settings) reuses the warm workers.
@@ -139,14 +140,14 @@ class AudiogenPlugin(WorkerPlugin):
         self.heap_tuned = _heap_for_renders()
         # Load the engine and level the voices on the thread that runs the tasks (the engine is a
         # per-process singleton), ahead of them; registration does not wait for it.
-        self.ready = worker.executors["default"].submit(self._warm_up, worker.local_directory)
+        self.ready = worker.executors["default"].submit(self._warm_up)
 
-    def _warm_up(self, local_dir: str) -> None:
-        with self.lock, tempfile.TemporaryDirectory(prefix="audiogen-warmup-", dir=local_dir) as tmp:
+    def _warm_up(self) -> None:
+        with self.lock:
             assert self.settings is not None
             source = pipeline.load_source("warm-up.md", data=_WARMUP_ARTICLE.encode(), settings=self.settings,
                                           lexicon=self.lexicon)
-            pipeline.render(source, self.settings, Path(tmp) / "out", cover=self.cover, album=self.album)
+            pipeline.prepare(source, self.settings)
 
 
 def dask_setup(server: Any) -> None:
