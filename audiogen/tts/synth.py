@@ -28,7 +28,6 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from audiogen import tts
-from audiogen.audio import ffmpeg
 from audiogen.audio import mix
 from audiogen.audio.segment import SPEECH_RATE
 from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, sweep_temp
@@ -509,7 +508,8 @@ def cached_calibration(cache: ClipCache, voice: Voice, target_lufs: float, ceili
 def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
     """Gain (dB) that brings ``voice`` to ``target_lufs`` after limiting; cached per voice.
 
-    Measured on a fixed passage with ffmpeg's ebur128 (ITU-R BS.1770). Clips are then
+    Measured on a fixed passage by BS.1770 as ffmpeg's ebur128 reads it (mix.integrated_loudness,
+    in process: four ffmpeg runs per voice took a third of a worker's warm-up). Clips are then
     levelled one by one (``clip_gain``) within LEVEL_RANGE_DB of it; clips too short to
     measure take it as it is.
     """
@@ -524,7 +524,8 @@ def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: fl
                               for part in (speak(Job(voice.engine, engine.version(), voice, text, 0.0, ceiling_db)), gap)])
     gain = 0.0
     for _ in range(4):  # the limiter takes a little loudness off: converge in a few steps
-        measured = ffmpeg.measure_loudness(master(passage, gain, ceiling_db), SPEECH_RATE, 1, true_peak=False)["integrated"]
+        pcm = np.frombuffer(master(passage, gain, ceiling_db), dtype="<i2")
+        measured = mix.integrated_loudness(pcm.astype(np.float32) / 32768, SPEECH_RATE)
         if measured is None:
             raise EngineError(f"the voice {voice.id!r} produced silence; choose another voice")
         error = target_lufs - measured
