@@ -217,16 +217,22 @@ def as_manifest(value: Manifest | Mapping[str, Any]) -> Manifest:
 
 def read(path: Path | str) -> Manifest:
     """Load an episode manifest; InputError when it is unreadable or lacks what publishing needs."""
-    return read_file(path)[0]
+    return parse(load_json(path)[0], str(path))
 
 
-def read_file(path: Path | str) -> tuple[Manifest, bytes]:
-    """``read``, and the file's bytes (what publishing fingerprints an episode by)."""
+def load_json(path: Path | str) -> tuple[Any, bytes]:
+    """A manifest file's JSON, not checked yet (``parse`` does), and its bytes (what publishing
+    fingerprints an episode by); InputError when it is missing or not JSON."""
     try:
         raw = Path(path).read_bytes()
-        data = json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8")), raw
     except FileNotFoundError:
         raise InputError(f"episode manifest {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"episode manifest {path} is not readable JSON ({exc}); render the episode again") from None
-    return parse(data, str(path)), raw
+
+
+def without_cues(data: Any) -> Any:
+    """A manifest mapping with its cues left out, for readers that need none (the feed): they are
+    most of what parsing a manifest costs, and of what it keeps in memory."""
+    return {**data, "cues": ()} if isinstance(data, Mapping) else data

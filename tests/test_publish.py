@@ -236,3 +236,17 @@ def test_the_stamp_file_is_private(show: Path) -> None:
     listed = CliRunner().invoke(feed_cmd, [str(show), "--list-public"])
     assert listed.exit_code == 0 and "episodes/" in listed.output
     assert publish.STAMPS_NAME not in listed.output
+
+
+def test_numbers_are_never_reused_with_the_records_read_once(show: Path) -> None:
+    """The highest number comes from the records the scan read, those of folders it left out
+    (here: an MP3 gone) and the state file."""
+    (show / "episodes" / SLUGS[1] / f"{SLUGS[1]}.mp3").unlink()
+    (show / publish.STATE_NAME).unlink()
+    add_episode(show, "low-water", title="Low water", now=NOW)
+    numbers = {slug: json.loads((show / "episodes" / slug / "publish.json").read_bytes())["episode"]
+               for slug in (*SLUGS, "low-water")}
+    assert numbers == {SLUGS[0]: 1, SLUGS[1]: 2, "low-water": 3}
+    shutil.rmtree(show / "episodes" / "low-water")
+    add_episode(show, "high-water", title="High water", now=NOW)
+    assert json.loads((show / "episodes" / "high-water" / "publish.json").read_bytes())["episode"] == 4

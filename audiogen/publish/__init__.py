@@ -89,7 +89,11 @@ class PublishRecord:
 
 @dataclass(frozen=True)
 class PublishedEpisode:
-    """An episode folder that is in the feed: its manifest, frozen record and files."""
+    """An episode folder that is in the feed: its manifest, frozen record and files.
+
+    The manifest has its cues only when the rebuild made the episode's sidecars and page
+    (the feed needs none; a show of tens of thousands would hold them all in memory).
+    """
 
     slug: str
     folder: Path
@@ -150,10 +154,15 @@ class _Candidate(NamedTuple):
     length: int
     record: PublishRecord | None  # None: never published yet
     digest: str  # of the manifest file's bytes
+    fresh: bool  # its sidecars and page are as the last rebuild made them, from the same inputs
 
 
-def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
-    """Episode folders that can be published, and the reasons others cannot."""
+def _scan(show: Show, stamps: Mapping[str, list[str]] | None = None) -> tuple[list[_Candidate], list[tuple[str, str]]]:
+    """Episode folders that can be published, and the reasons others cannot.
+
+    An episode whose ``stamps`` entry (see ``_read_stamps``) still holds is fresh: its manifest
+    is read without its cues.
+    """
     found: list[_Candidate] = []
     skipped: list[tuple[str, str]] = []
     if not show.episodes_dir.is_dir():
@@ -176,7 +185,8 @@ def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
             skipped.append((name, f"no {manifest_path.name} (not rendered yet, or the render failed)"))
             continue
         try:
-            manifest, raw = manifest_module.read_file(manifest_path)
+            data, raw = manifest_module.load_json(manifest_path)
+            manifest = manifest_module.parse(manifest_module.without_cues(data), str(manifest_path))
             record = _read_record(folder / RECORD_NAME)
         except AudiogenError as exc:
             skipped.append((name, str(exc)))
@@ -191,18 +201,27 @@ def _scan(show: Show) -> tuple[list[_Candidate], list[tuple[str, str]]]:
         if not resolved.is_relative_to(root) or not mp3.is_file() or length == 0:
             skipped.append((name, f"its MP3 {mp3.name} is empty or not a file inside the show"))
             continue
-        found.append(_Candidate(name, folder, manifest, mp3, length, record, _digest(raw)))
+        digest = _digest(raw)
+        old = (stamps or {}).get(name)
+        fresh = (old is not None and record is not None and old[0] == _episode_key(name, digest, record, length)
+                 and old[1] == _outputs_state(_outputs(folder, name)))
+        if not fresh:
+            manifest = manifest_module.parse(data, str(manifest_path))
+        found.append(_Candidate(name, folder, manifest, mp3, length, record, digest, fresh))
     return found, skipped
 
 
-def _last_number(show: Show) -> int:
-    """The highest episode number ever given in this show, so numbers are never reused."""
-    last = 0
+def _last_number(show: Show, known: Mapping[str, PublishRecord]) -> int:
+    """The highest episode number ever given in this show, so numbers are never reused
+    (``known``: the records already read, by episode folder name)."""
+    last = max((record.episode for record in known.values()), default=0)
     try:
-        last = int(json.loads((show.root / STATE_NAME).read_text(encoding="utf-8"))["last_episode"])
+        last = max(last, int(json.loads((show.root / STATE_NAME).read_text(encoding="utf-8"))["last_episode"]))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     for path in show.episodes_dir.glob(f"*/{RECORD_NAME}"):
+        if path.parent.name in known:
+            continue
         try:
             last = max(last, int(json.loads(path.read_text(encoding="utf-8"))["episode"]))
         except (OSError, ValueError, KeyError, TypeError):
@@ -280,15 +299,16 @@ def _made_by(show: Show) -> str:
     return _digest(_code_digest(), config, repr(show.config), str(show.root))
 
 
-def _episode_key(c: _Candidate, record: PublishRecord) -> str:
-    """What one episode's sidecars and page are made from, besides the code and the show."""
-    return _digest(c.slug, c.digest, record.to_json(), str(c.length))
+def _episode_key(slug: str, digest: str, record: PublishRecord, length: int) -> str:
+    """What one episode's sidecars and page are made from, besides the code and the show:
+    its slug, manifest (``digest``), publish.json and MP3 size."""
+    return _digest(slug, digest, record.to_json(), str(length))
 
 
-def _outputs(ep: PublishedEpisode) -> list[Path]:
+def _outputs(folder: Path, slug: str) -> list[Path]:
     """The files a rebuild writes for one episode."""
-    return [*(ep.sidecar(suffix) for suffix in transcripts.SIDECAR_SUFFIXES), ep.folder / RECORD_NAME,
-            ep.folder / site.INDEX_NAME]
+    return [*(folder / f"{slug}{suffix}" for suffix in transcripts.SIDECAR_SUFFIXES), folder / RECORD_NAME,
+            folder / site.INDEX_NAME]
 
 
 def _outputs_state(paths: list[Path]) -> str | None:
@@ -323,32 +343,30 @@ def _write_stamps(show: Show, made_by: str, stamps: dict[str, list[str]]) -> Non
 
 
 def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | None = None) -> BuildResult:
-    found, skipped = _scan(show)
+    made_by = _made_by(show)
+    old_stamps = _read_stamps(show, made_by)
+    found, skipped = _scan(show, old_stamps)
     written: list[Path] = []
-    next_number = _last_number(show) + 1
+    records = {c.slug: c.record for c in found if c.record is not None}
+    next_number = _last_number(show, records) + 1
     # Number new episodes in a stable order: by render time, then slug.
     new = sorted((c for c in found if c.record is None), key=lambda c: (c.manifest.rendered_at, c.slug))
-    records = {c.slug: c.record for c in found if c.record is not None}
     for c in new:
         records[c.slug] = _new_record(show, c.slug, c.mp3, next_number, (dates or {}).get(c.slug) or now)
         next_number += 1
     if new:
         state = json.dumps({"last_episode": next_number - 1}) + "\n"
         _write_if_changed(show.root / STATE_NAME, state.encode("utf-8"), written)
-    made_by = _made_by(show)
-    old_stamps = _read_stamps(show, made_by)
     stamps: dict[str, list[str]] = {}
     episodes: list[PublishedEpisode] = []
     stale: list[tuple[int, str]] = []  # (index in episodes, key): episodes whose files are made again
     for c in found:
         ep = PublishedEpisode(c.slug, c.folder, c.manifest, records[c.slug], c.mp3, c.length)
         episodes.append(ep)
-        key = _episode_key(c, ep.record)
-        old = old_stamps.get(c.slug)
-        if old is not None and old[0] == key and old[1] == _outputs_state(_outputs(ep)):
-            stamps[c.slug] = old  # nothing it is made from changed, and its files are as written
+        if c.fresh:
+            stamps[c.slug] = old_stamps[c.slug]  # nothing it is made from changed, and its files are as written
             continue
-        stale.append((len(episodes) - 1, key))
+        stale.append((len(episodes) - 1, _episode_key(c.slug, c.digest, ep.record, c.length)))
         # Sidecars first, publish.json next, the feed last: the feed never points at a missing file.
         for path, data in _sidecars(show, ep).items():
             _write_if_changed(path, data, written)
@@ -358,7 +376,7 @@ def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | N
         ep = episodes[i]
         page = site.render_episode_page(show, ep.slug, ep.manifest, feed_eps[i])
         _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
-        state = _outputs_state(_outputs(ep))
+        state = _outputs_state(_outputs(ep.folder, ep.slug))
         if state is not None:
             stamps[ep.slug] = [key, state]
     if stamps != old_stamps:  # after the files it vouches for
