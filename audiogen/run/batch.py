@@ -23,14 +23,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from audiogen import __version__, manifest, pipeline, tts
-from audiogen.audio.episode import manifest_path
+from audiogen import __version__, manifest, tts
 from audiogen.cleanup import die_with_parent, own_multiprocessing_tempdir, owned_tempdir, sweep_episode_folders
 from audiogen.errors import AudiogenError, InputError
 from audiogen.fsutil import atomic_write_text
 from audiogen.fsutil import slugify
 from audiogen.limits import MAX_ARTICLE_BYTES, MAX_AUDIO_BYTES, MAX_COVER_BYTES, MAX_LEXICON_BYTES, sha256_limited
 from audiogen.publish.show import held_by_another, load_show
+from audiogen.read.fetch import is_url, source_key
 from audiogen.settings import PATH_KEYS, RenderSettings
 
 RECORD_SUFFIX = ".batch.json"
@@ -124,7 +124,7 @@ def record_path(folder: Path, slug: str) -> Path:
 
 def write_record(folder: Path, slug: str, article: str, sha256: str | None, fingerprint: str) -> Path:
     path = record_path(folder, slug)
-    data = {"batch_version": RECORD_VERSION, "article": pipeline.source_key(article), "source_sha256": sha256,
+    data = {"batch_version": RECORD_VERSION, "article": source_key(article), "source_sha256": sha256,
             "settings_fingerprint": fingerprint}
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
@@ -192,7 +192,7 @@ def choose_slug(base: str, job: Job) -> tuple[str, Path]:
         slug = base if n == 1 else f"{base[:56]}-{n}"
         folder = show.episode_dir(slug) if show is not None else job.out_dir
         assert folder is not None
-        if held_by_another(folder, slug, pipeline.source_key(job.article)):
+        if held_by_another(folder, slug, source_key(job.article)):
             continue
         if _claim(job.claims, slug):
             return slug, folder
@@ -212,6 +212,8 @@ def render_article(job: Job) -> ArticleResult:
 
 
 def _render_article(job: Job, t0: float) -> ArticleResult:
+    from audiogen import pipeline  # in the pool's processes; a cluster client never renders
+
     if job.article == "-":
         raise InputError("batch reads article files; use 'audiogen episode -' to read stdin")
     source = pipeline.load_source(job.article, settings=job.settings)
@@ -223,15 +225,16 @@ def _render_article(job: Job, t0: float) -> ArticleResult:
     show = load_show(job.show_dir) if job.show_dir is not None else None
     episode = pipeline.render(source, job.settings, folder, show=show, slug=slug, cover=job.cover, album=job.album)
     write_record(folder, slug, job.article, source.sha256, job.fingerprint)
-    return ArticleResult(job.article, RENDERED, slug=slug, mp3=str(episode.mp3), manifest=str(manifest_path(episode)),
-                         duration=episode.duration, seconds=round(time.perf_counter() - t0, 2))
+    return ArticleResult(job.article, RENDERED, slug=slug, mp3=str(episode.mp3),
+                         manifest=str(manifest.path_for(episode.mp3.parent, episode.slug)), duration=episode.duration,
+                         seconds=round(time.perf_counter() - t0, 2))
 
 
 # ------------------------------------------------------------------ the batch
 
 
 def _sha256(path: str) -> str | None:
-    if pipeline.is_url(path):
+    if is_url(path):
         return None  # a page is fetched (and its bytes hashed) when it renders
 
     return sha256_limited(path, MAX_ARTICLE_BYTES)  # None: the render reports why it cannot be read
@@ -241,7 +244,7 @@ def _unique(articles: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for a in articles:
-        key = pipeline.source_key(a)
+        key = source_key(a)
         if key not in seen:
             seen.add(key)
             out.append(a)
@@ -253,7 +256,7 @@ def urls_done(index: dict[tuple[str, str], ArticleResult], fingerprint: str) -> 
     A URL's bytes are known only once fetched; its render is skipped when they hash to one of these."""
     by_url: dict[str, dict[str, ArticleResult]] = {}
     for (sha, fp), done in index.items():
-        if fp == fingerprint and pipeline.is_url(done.article):
+        if fp == fingerprint and is_url(done.article):
             by_url.setdefault(done.article, {})[sha] = done
     return by_url
 
@@ -318,7 +321,7 @@ def run_batch(
                 finish(i, replace(done, article=article))
                 continue
             todo.append((i, Job(article, sha, settings, fingerprint, out_dir, show_dir, album, cover, Path(claims),
-                                done=by_url.get(pipeline.source_key(article), {}))))
+                                done=by_url.get(source_key(article), {}))))
         if jobs <= 1 or len(todo) <= 1:
             for i, job in todo:
                 finish(i, render_article(job))

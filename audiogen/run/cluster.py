@@ -29,12 +29,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from audiogen import pipeline
 from audiogen.errors import AudiogenError, ClusterError, InputError
 from audiogen.fsutil import atomic_write_bytes
 from audiogen.publish.show import MANIFEST_SUFFIX, held_by_another, load_show
-from audiogen.read.article import read_article_bytes
-from audiogen.run import follow
+from audiogen.read.fetch import is_url, source_key
 from audiogen.run.batch import (FAILED, RENDERED, ArticleResult, _sha256, _unique, done_index, settings_fingerprint,
                                 urls_done, write_record)
 from audiogen.settings import RenderSettings
@@ -157,6 +155,8 @@ def _shipped(settings: RenderSettings, cover: Path | None) -> tuple[dict[str, An
 
 
 def _read(article: str) -> tuple[bytes | None, str | None]:
+    from audiogen.read.article import read_article_bytes  # its patterns compile on import: 50 ms
+
     try:
         return read_article_bytes(article), None
     except AudiogenError as exc:
@@ -304,6 +304,8 @@ def follow_runner(address: str, show: Any, settings: RenderSettings, *, store: s
 def _follow_result(fut: Any, job: Any, show: Any, slugs: _Slugs) -> Any:
     from distributed.scheduler import KilledWorker  # Dask: an optional dependency
 
+    from audiogen.run import follow  # it imports the pipeline: kept off a batch client's start
+
     from audiogen.run.cluster_worker import store_take  # it imports Dask
 
     key, label = job.item.key, job.item.label
@@ -420,8 +422,8 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
     def calls() -> Iterator[tuple[int, Any]]:
         for i, article in todo:
             known: tuple[str, ...] = ()
-            if pipeline.is_url(article):  # the worker fetches it, and skips it if its page is one already rendered
-                data, sha, known = None, "", tuple(by_url.get(pipeline.source_key(article), {}))
+            if is_url(article):  # the worker fetches it, and skips it if its page is one already rendered
+                data, sha, known = None, "", tuple(by_url.get(source_key(article), {}))
             else:
                 data, error = _read(article)
                 if data is None:
@@ -430,7 +432,7 @@ def _run(client: Any, plugin_name: str, todo: list[tuple[int, str]], store: str 
                     continue
                 sha = hashlib.sha256(data).hexdigest()
             shas[i] = sha
-            item = TaskInput(pipeline.source_key(article), data, sha, known)
+            item = TaskInput(source_key(article), data, sha, known)
             yield i, (render_task, (plugin_name, item, store), _task_key("render", article))
 
     articles = dict(todo)
@@ -454,7 +456,7 @@ def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str,
         return ArticleResult(article, FAILED, error=_killed_message(exc))
     except Exception as exc:
         return ArticleResult(article, FAILED, error=f"the cluster lost this task ({type(exc).__name__}: {exc})")
-    done = by_url.get(pipeline.source_key(article), {}).get(out.extra.get("sha256", ""))
+    done = by_url.get(source_key(article), {}).get(out.extra.get("sha256", ""))
     if out.status == UNCHANGED and done is not None:
         slugs.taken.add(done.slug or "")
         return replace(done, article=article, seconds=out.seconds)
@@ -463,7 +465,7 @@ def _collect(fut: Any, article: str, sha: str, slugs: _Slugs, fingerprint: str,
     try:
         files = out.files if out.store_prefix is None else store_take(out.store_prefix, out.stored)
         sha = out.sha256 or sha
-        source = pipeline.source_key(article)
+        source = source_key(article)
         slug = slugs.choose(out.slug, source)
         folder = slugs.folder(slug)
         mp3, manifest = install_episode(_renamed(files, out.slug, slug), slug, folder)

@@ -1,7 +1,10 @@
 """The worker half of ``--cluster``: a WorkerPlugin that sets a worker process up once, and the task.
 
 Imported by Dask workers (and by the client only when there is work to send), so
-importing :mod:`audiogen.run.cluster` alone does not load Dask.
+importing :mod:`audiogen.run.cluster` alone does not load Dask. The client imports this
+module to send its plugin and tasks, before the workers can start warming up: what only a
+worker runs (the pipeline, numpy) is imported where it is used, which spares the client's
+start about 0.3 s.
 """
 
 from __future__ import annotations
@@ -19,18 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
 from distributed import Worker, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from audiogen import pipeline
-from audiogen.audio import mix
-from audiogen.audio.segment import SPEECH_RATE
 from audiogen.errors import AudiogenError, ClusterError
 from audiogen.fsutil import atomic_write_bytes
-from audiogen.read import language
-from audiogen.run import follow
-from audiogen.script.speech import load_lexicon
 from audiogen.settings import RenderSettings
 
 RENDERED, FAILED = "rendered", "failed"  # as in audiogen.run.batch
@@ -131,6 +127,8 @@ class AudiogenPlugin(WorkerPlugin):
             # nanny, a daemon that may not start a pool of its own).
             settings = replace(self._settings, workers=1, **paths)
             if settings.lexicon is not None:
+                from audiogen.script.speech import load_lexicon  # worker side: kept off the client's start
+
                 self.lexicon = load_lexicon(settings.lexicon)
         except (AudiogenError, OSError) as exc:
             self.error = f"worker {worker.address} cannot render: {exc}"
@@ -143,6 +141,8 @@ class AudiogenPlugin(WorkerPlugin):
         self.ready = worker.executors["default"].submit(self._warm_up)
 
     def _warm_up(self) -> None:
+        from audiogen import pipeline  # worker side: kept off the client's start
+
         with self.lock:
             assert self.settings is not None
             source = pipeline.load_source("warm-up.md", data=_WARMUP_ARTICLE.encode(), settings=self.settings,
@@ -191,6 +191,12 @@ def _quiet_upkeep(server: Any) -> None:
 
 
 def _preload() -> None:
+    import numpy as np  # worker side, as the three below: kept off the client's start
+
+    from audiogen.audio import mix  # (worker side)
+    from audiogen.audio.segment import SPEECH_RATE  # (worker side)
+    from audiogen.read import language  # (worker side)
+
     mix.k_weighted(np.zeros(8), SPEECH_RATE)  # its first call imports scipy.signal
     language.language_scores("The harbour was quiet that morning.")  # loads the model once per process
 
@@ -215,6 +221,8 @@ def render_task(plugin_name: str, item: TaskInput, store: str | None = None) -> 
     """The cluster task of ``batch``: render one article on this worker; failures come back as results."""
 
     def produce(plugin: AudiogenPlugin, out: Path) -> dict[str, Any]:
+        from audiogen import pipeline  # worker side: kept off the client's start
+
         source = pipeline.load_source(item.name, data=item.data, settings=plugin.settings, lexicon=plugin.lexicon)
         if source.sha256 in item.known:  # the page has not changed since its episode was made
             return {"status": UNCHANGED, "extra": {"sha256": source.sha256}}
@@ -229,6 +237,9 @@ def follow_task(plugin_name: str, job: Any, show_author: str | None, store: str 
     unless its script is the one already published (status "unchanged")."""
 
     def produce(plugin: AudiogenPlugin, out: Path) -> dict[str, Any]:
+        from audiogen import pipeline  # worker side: kept off the client's start
+        from audiogen.run import follow  # worker side: kept off the client's start
+
         source = follow.item_source(replace(job, settings=plugin.settings))
         digest = follow.script_digest(source.script)
         extra = {"digest": digest, "link": source.script.link}
