@@ -188,6 +188,35 @@ def test_caption_lines_take_as_many_lines_as_one_greedy_wrap(text: str, width: i
 
 
 @settings(max_examples=400)
+@given(_WORDS, st.integers(1, 60))
+def test_greedy_line_count_counts_what_textwrap_wraps(text: str, width: int) -> None:
+    greedy = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    assert tr._greedy_line_count(text, width) == len(greedy)
+
+
+def _caption_lines_by_search(text: str, width: int) -> list[str]:
+    """caption_lines as first written: every width from the narrowest possible, one wrap each."""
+    if len(text) <= width:
+        return [text]
+    best = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    for w in range(max(1, -(-len(text) // len(best))), width):
+        lines = textwrap.wrap(text, w, break_long_words=False, break_on_hyphens=False)
+        if len(lines) <= len(best) and all(len(x) <= width for x in lines):
+            return lines
+    return best
+
+
+@settings(max_examples=400)
+@given(st.one_of(_WORDS, _WORDS.map(lambda t: t.replace(" ", "  ", 1)), st.text(max_size=120)),
+       st.integers(0, 30), st.integers(5, 60))
+@example("the harbour closes at nine tonight and the ferries", 0, 42)
+def test_caption_lines_are_those_of_the_width_by_width_search(text: str, reserve: int, width: int) -> None:
+    text = " " * reserve + text
+    if text.strip():
+        assert tr.caption_lines(text, width) == _caption_lines_by_search(text, width)
+
+
+@settings(max_examples=400)
 @given(_WORDS, st.integers(0, 30), st.integers(12, tr.CAPTION_LINE_CHARS * tr.CAPTION_LINES))
 @example("red red wait tonight lights tonight nine ferries pier by", 27, 84)  # 2 lines here, 3 greedy
 def test_fits_is_what_caption_lines_says(text: str, reserve: int, max_chars: int) -> None:

@@ -130,7 +130,15 @@ def caption_lines(text: str, width: int = CAPTION_LINE_CHARS) -> list[str]:
     if len(text) <= width:
         return [text]
     best = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
-    for w in range(max(1, math.ceil(len(text) / len(best))), width):  # narrowest with as few lines
+    lo = max(1, math.ceil(len(text) / len(best)))
+    if len(best) == 2 and " ".join(text.split()) == text:
+        # Words joined by single spaces, in two lines: the narrowest width that still takes two
+        # is that of the most even cut at a space (what the search below finds, in one step).
+        if max(map(len, text.split(" "))) > width:
+            return best  # a word longer than a line: only the greedy wrap breaks it
+        w = max(lo, min(max(i, len(text) - i - 1) for i, c in enumerate(text) if c == " "))
+        return best if w >= width else textwrap.wrap(text, w, break_long_words=False, break_on_hyphens=False)
+    for w in range(lo, width):  # narrowest with as few lines
         lines = textwrap.wrap(text, w, break_long_words=False, break_on_hyphens=False)
         if len(lines) <= len(best) and all(len(x) <= width for x in lines):
             return lines
@@ -150,8 +158,33 @@ def _fits(text: str, max_chars: int) -> bool:
         return True
     if text.startswith(" "):
         return len(caption_lines(text)) <= CAPTION_LINES
-    return len(textwrap.wrap(text, CAPTION_LINE_CHARS, break_long_words=True,
-                             break_on_hyphens=False)) <= CAPTION_LINES
+    return _greedy_line_count(text, CAPTION_LINE_CHARS) <= CAPTION_LINES
+
+
+_SPACE = -1  # a space chunk in _greedy_line_count
+
+
+def _greedy_line_count(text: str, width: int) -> int:
+    """``len(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False))`` for words
+    joined by single spaces, counted the way textwrap wraps (its _wrap_chunks) without making lines:
+    a line takes words while they fit, a word longer than a line fills what is left of it, and
+    a space at the start of a line is dropped."""
+    chunks: list[int] = []  # word lengths and spaces, last first
+    for word in reversed(text.split(" ")):
+        chunks += (len(word), _SPACE)
+    chunks.pop()
+    lines = 0
+    while chunks:
+        if chunks[-1] == _SPACE and lines:
+            chunks.pop()
+        used = 0
+        while chunks and used + (size := max(chunks[-1], 1)) <= width:
+            chunks.pop()
+            used += size
+        if chunks and chunks[-1] > width:
+            chunks[-1] -= width - used
+        lines += 1
+    return lines
 
 
 def _split_sentence(text: str, max_chars: int, reserve: int = 0) -> list[str]:
