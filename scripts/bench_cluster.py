@@ -21,6 +21,7 @@ give), the overhead per task of the cluster against the local pool with the same
 parallelism, CPU-seconds per hour of audio, and the sizing figures of docs/cluster.md.
 
     python scripts/bench_cluster.py                   # 12 articles of 500 words, eSpeak
+    python scripts/bench_cluster.py --standing        # workers already warm from an earlier batch
     python scripts/bench_cluster.py --words 150 --repeat 3 --json out.json
     python scripts/bench_cluster.py --engine fake     # needs tests/ on PYTHONPATH (the fake engine)
 
@@ -190,20 +191,40 @@ def _load1() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _one(name: str, kind: str, n: int, pin: bool, articles: list[Path], common: list[str], root: Path) -> dict:
+def _standing(root: Path, extra: list[str], env: dict[str, str], keep: set[int]) -> None:
+    """Make this configuration a standing one: a one-article batch with the same settings (which
+    levels the voices into the host's cache and, on a cluster, warms every worker), then every
+    clip and encoded chunk removed, so the batch measured still synthesizes and encodes everything."""
+    warm = root / "warm"
+    warm.mkdir()
+    article = warm / "warm.md"
+    article.write_text(generate_article(60, seed=7), encoding="utf-8")
+    _batch([article], _init_show(warm), extra, env, keep)
+    for sub in ("clips", "chunks"):
+        shutil.rmtree(root / "cache" / sub, ignore_errors=True)
+
+
+def _one(name: str, kind: str, n: int, pin: bool, articles: list[Path], common: list[str], root: Path,
+         standing: bool = False) -> dict:
     """One batch of the articles in configuration ``name``, with an empty clip cache."""
     root.mkdir(parents=True)
     env = {**os.environ, "AUDIOGEN_CACHE_DIR": str(root / "cache")}
-    load0 = _load1()
     if kind == "local":
-        r = _batch(articles, _init_show(root), [*common, "-j", str(n), "--workers", "1"], env, set())
+        extra = [*common, "-j", str(n), "--workers", "1"]
+        if standing:
+            _standing(root, extra, env, set())
+        load0 = _load1()
+        r = _batch(articles, _init_show(root), extra, env, set())
         r["cpu_s"] = r["client_cpu_s"]  # the batch process, its pool and their ffmpeg runs
     else:
         cluster = Cluster(n, root, env, pin)
         try:
+            extra = [*common, "--cluster", cluster.address]
+            if standing:
+                _standing(root, extra, env, cluster.pids)
+            load0 = _load1()
             s0, w0 = cluster.cpu()
-            r = _batch(articles, _init_show(root), [*common, "--cluster", cluster.address], env,
-                       cluster.pids)
+            r = _batch(articles, _init_show(root), extra, env, cluster.pids)
             s1, w1 = cluster.cpu()
         finally:
             cluster.close()
@@ -240,7 +261,7 @@ def run(args: argparse.Namespace) -> dict:
         # machine then hits one round of each, not every repeat of one configuration.
         for k in range(args.repeat):
             for name, kind, n, pin in configs:
-                r = _one(name, kind, n, pin, articles, common, work / f"{k}-{name.replace(' ', '_')}")
+                r = _one(name, kind, n, pin, articles, common, work / f"{k}-{name.replace(' ', '_')}", args.standing)
                 runs[name].append(r)
                 cpu = (f"client {r['client_cpu_s']}, scheduler {r['scheduler_cpu_s']}, workers {r['worker_cpu_s']}"
                        if kind == "cluster" else "batch and its pool")
@@ -288,7 +309,8 @@ def run(args: argparse.Namespace) -> dict:
         "load_range": [min(r["load_before"] for rs in runs.values() for r in rs),
                        max(r["load_after"] for rs in runs.values() for r in rs)],
     }
-    return {"engine": args.engine, "articles": n, "words": args.words, "repeat": args.repeat, "runs": runs,
+    return {"engine": args.engine, "articles": n, "words": args.words, "repeat": args.repeat,
+            "standing": args.standing, "runs": runs,
             "summary": summary}
 
 
@@ -301,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pin", action="store_true",
                     help="Also run 1 and 2 workers held to one core each (scaling per core, without the second "
                          "core a lone worker's encoder borrows).")
+    ap.add_argument("--standing", action="store_true",
+                    help="Measure a standing cluster (and local pool): each configuration first runs a one-article "
+                         "batch with the same settings (voices levelled, workers warm), then its clips and chunks "
+                         "are removed; without it every configuration starts cold.")
     ap.add_argument("--no-stingers", action="store_true")
     ap.add_argument("--keep", action="store_true", help="Keep the work folder.")
     ap.add_argument("--json", type=Path, default=None, help="Write the results here too.")
