@@ -87,6 +87,18 @@ def ebur128(path: Path) -> dict[str, float]:
     err = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a",
                           "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
                          capture_output=True, text=True, check=True).stderr
+    return _ebur128_summary(err)
+
+
+def ebur128_pcm(pcm: bytes, rate: int, channels: int = 1) -> dict[str, float]:
+    """The same of raw s16le PCM."""
+    err = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate), "-ac", str(channels),
+                          "-i", "pipe:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+                         input=pcm, capture_output=True, check=True).stderr.decode("utf-8", "replace")
+    return _ebur128_summary(err)
+
+
+def _ebur128_summary(err: str) -> dict[str, float]:
     summary = err[err.rfind("Summary:"):]
     return {
         "integrated": float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)),

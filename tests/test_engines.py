@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from audiogen import tts
-from conftest import REPO, decode, ebur128, ffmpeg, invoke, median_f0
+from conftest import REPO, decode, ebur128, ebur128_pcm, ffmpeg, invoke, median_f0
 
 SENTENCE = "The morning ferry left the harbour on time, carrying fourteen passengers and a crate of oranges."
 ENGINES = ("hibari", "piper", "pyttsx3")
@@ -288,7 +288,7 @@ def test_cli_reports_an_espeak_stall_in_one_line(tmp_path):
 def test_each_clip_is_levelled_to_the_target_as_ffmpeg_measures_it():
     """mix.integrated_loudness reads what ffmpeg's ebur128 reads; clip_gain brings a quiet and a
     loud clip of one voice to the same loudness (the voice's gain alone would leave them apart)."""
-    from audiogen.audio import ffmpeg, mix
+    from audiogen.audio import mix
     from audiogen.audio.segment import SPEECH_RATE
     from audiogen.tts.synth import Job, master, speak
 
@@ -296,7 +296,7 @@ def test_each_clip_is_levelled_to_the_target_as_ffmpeg_measures_it():
     voice = engine.resolve(None)
     x = speak(Job("piper", engine.version(), voice, SENTENCE, 0.0, -2.5))
     ours = mix.integrated_loudness(x, SPEECH_RATE)
-    theirs = ffmpeg.measure_loudness(mix.to_pcm(x, 1), SPEECH_RATE, 1, true_peak=False)["integrated"]
+    theirs = ebur128_pcm(mix.to_pcm(x, 1), SPEECH_RATE)["integrated"]
     assert abs(ours - theirs) <= 0.15, (ours, theirs)
     assert mix.integrated_loudness(x[:1000], SPEECH_RATE) is None  # shorter than one 400 ms block
     voice_gain = -19.0 - ours  # what the voice's calibration would give
@@ -304,5 +304,5 @@ def test_each_clip_is_levelled_to_the_target_as_ffmpeg_measures_it():
         y = x * np.float32(scale)
         pause = bytes(2 * int(0.15 * SPEECH_RATE))  # measured between pauses, as in an episode
         pcm = pause + master(y, voice_gain, -2.5, -19.0) + pause
-        got = ffmpeg.measure_loudness(pcm, SPEECH_RATE, 1, true_peak=False)["integrated"]
+        got = ebur128_pcm(pcm, SPEECH_RATE)["integrated"]
         assert abs(got - -19.0) <= 0.3, (scale, got)

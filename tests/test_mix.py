@@ -140,3 +140,9 @@ def test_k_weighting_is_pyloudnorms(rate):
     x[: rate // 10] += 0.8  # a DC step: the 38 Hz high-pass's slow tail
     gated = pyloudnorm.Meter(rate).integrated_loudness(x * 0.1)
     assert mix.integrated_loudness(x * 0.1, rate) == pytest.approx(gated, abs=0.05)
+    # Stereo: the channels' energies add up (left and right weigh 1 in BS.1770).
+    stereo = np.stack([x * 0.1, np.roll(x, rate // 3) * 0.05], axis=1)
+    gated = pyloudnorm.Meter(rate).integrated_loudness(stereo)
+    assert mix.integrated_loudness(stereo, rate) == pytest.approx(gated, abs=0.05)
+    assert mix.integrated_loudness(np.stack([x, x], axis=1) * 0.1, rate) == pytest.approx(
+        mix.integrated_loudness(x * 0.1, rate) + 10 * np.log10(2), abs=1e-6)

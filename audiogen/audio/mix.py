@@ -108,16 +108,18 @@ def _gain_curve(peak: np.ndarray, ceiling: np.float32, h: int) -> np.ndarray:
 
 
 def integrated_loudness(x: np.ndarray, rate: int) -> float | None:
-    """BS.1770-4 gated loudness (LUFS) of mono float audio, as ffmpeg's ebur128 reads it
-    (K-weighted; 400 ms blocks 100 ms apart, gated as in loudness_from_blocks);
-    None when it is shorter than one block or silent."""
+    """BS.1770-4 gated loudness (LUFS) of float audio, (frames,) or (frames, channels), as
+    ffmpeg's ebur128 reads it (K-weighted; the channels' energies summed, as BS.1770 weighs
+    left and right; 400 ms blocks 100 ms apart, gated as in loudness_from_blocks); None when
+    it is shorter than one block or silent."""
     block, hop = int(0.4 * rate), int(0.1 * rate)
     if len(x) < block:
         return None
-    y = k_weighted(np.asarray(x, dtype=np.float64), rate)
-    hops = len(y) // hop
-    frames = y[:hops * hop].reshape(hops, hop)
-    per_hop = np.einsum("ij,ij->i", frames, frames)  # energy of each 100 ms
+    y = np.asarray(x, dtype=np.float64)
+    y = k_weighted(y if y.ndim == 1 else y.T, rate)  # sosfilt filters along the last axis
+    hops = y.shape[-1] // hop
+    frames = y[..., :hops * hop].reshape(-1, hops, hop)
+    per_hop = np.einsum("cij,cij->i", frames, frames)  # energy of each 100 ms, all channels
     n = block // hop
     blocks = sum(per_hop[k:hops - n + 1 + k] for k in range(n))  # 400 ms blocks, 100 ms apart
     with np.errstate(divide="ignore"):

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from audiogen.audio import mix
-from audiogen.audio.ffmpeg import measure_loudness
 from audiogen.audio.mix import STEREO_OFFSET_DB
 from audiogen.audio.segment import MASTER_RATE, load_array, segment, segment_to_array, voice_over_bed
 from audiogen.errors import AudioError
@@ -55,7 +54,7 @@ class MusicLibrary:
             if x is None:
                 x = load_array(path, ch, max_seconds=MAX_BED_SECONDS if name == "bed" else MAX_STINGER_SECONDS,
                                what=f"the {name} file")
-                loud = measure_loudness(mix.to_pcm(x, ch), MASTER_RATE, ch, true_peak=False)["integrated"]
+                loud = mix.integrated_loudness(x, MASTER_RATE)
                 if loud is None:
                     raise AudioError(f"the {name} audio {path} is silent; choose another file")
                 stereo = STEREO_OFFSET_DB if ch == 2 else 0.0
@@ -72,7 +71,7 @@ class MusicLibrary:
 
 # Levelled music by (file digest, bed?, channels, target, ceiling), kept for the process's next
 # renders: a batch or cluster worker renders many articles with the same stingers, and decoding
-# and measuring them (six ffmpeg runs) cost about 0.3 CPU-s per render, a sixth of a short
+# and measuring them (then six ffmpeg runs) cost about 0.3 CPU-s per render, a sixth of a short
 # eSpeak episode. A few entries of seconds of audio each: flat memory.
 _LEVELLED: dict[tuple, np.ndarray] = {}
 _LEVELLED_KEPT = 6
