@@ -12,7 +12,8 @@ this process, ``audiogen.publish.rebuild``:
 - +1: a rebuild after one more episode folder appears (what ``audiogen feed``/``follow`` do);
 
 and, for the warm case, how much of it is reading the episode folders (``_scan``), the feed and
-the index page. Figures are seconds, and milliseconds per episode.
+the index page. Figures are seconds, and milliseconds per episode; the process's peak RSS
+(sizes run in increasing order, so it is that of the largest so far).
 
     python scripts/bench_publish.py                      # N = 100, 1000, 5000
     python scripts/bench_publish.py --sizes 100 --words 400
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -111,13 +113,14 @@ def bench_size(template: Path, work: Path, n: int, log) -> dict:
     row["feed_xml"], _ = _timed(build_feed, show.config, show.cover_url, feps)
     row["index_html"], _ = _timed(site.render_index, show, feps)
     row["stamps_bytes"] = stamps.stat().st_size
+    row["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # so far in this process
     per = {k: row[k] / n * 1000 for k in ("cold", "full", "warm", "plus_one")}
     log(f"N={n:>6}: cold {row['cold']:7.2f} s ({per['cold']:.2f} ms/ep)  full {row['full']:7.2f} s "
         f"({per['full']:.2f} ms/ep)  warm {row['warm']:6.2f} s ({per['warm']:.3f} ms/ep)  "
         f"+1 {row['plus_one']:6.2f} s ({per['plus_one']:.3f} ms/ep)")
     log(f"          warm split: scan {row['scan']:.2f} s, feed items {row['feed_items']:.2f} s, "
         f"feed.xml {row['feed_xml']:.2f} s, index.html {row['index_html']:.2f} s; "
-        f"stamps file {row['stamps_bytes']:,} bytes")
+        f"stamps file {row['stamps_bytes']:,} bytes; peak RSS so far {row['max_rss_mb']:.0f} MB")
     return row
 
 

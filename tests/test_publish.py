@@ -250,3 +250,27 @@ def test_numbers_are_never_reused_with_the_records_read_once(show: Path) -> None
     shutil.rmtree(show / "episodes" / "low-water")
     add_episode(show, "high-water", title="High water", now=NOW)
     assert json.loads((show / "episodes" / "high-water" / "publish.json").read_bytes())["episode"] == 4
+
+
+def test_a_manifest_spoilt_after_the_scan_leaves_its_episode_out(show: Path, monkeypatch) -> None:
+    """Sidecars and pages read the whole manifest again (the scan keeps none of its cues): if it
+    became unreadable in between, the episode is left out, the others are made, nothing breaks."""
+    _edit_manifest(show)
+    (show / "episodes" / SLUGS[1] / f"{SLUGS[1]}.vtt").unlink()
+    reads: Counter = Counter()
+    real = publish.manifest_module.load_json
+
+    def spoilt_on_second_read(path):
+        reads[Path(path).name] += 1
+        if Path(path).name == f"{SLUGS[0]}.episode.json" and reads[Path(path).name] == 2:
+            raise publish.InputError(f"episode manifest {path} is not readable JSON")
+        return real(path)
+
+    monkeypatch.setattr(publish.manifest_module, "load_json", spoilt_on_second_read)
+    result = publish.rebuild(show, now=NOW)
+    assert [ep.slug for ep in result.episodes] == [SLUGS[1]]
+    assert dict(result.skipped)[SLUGS[0]].endswith("not readable JSON")
+    assert (show / "episodes" / SLUGS[1] / f"{SLUGS[1]}.vtt").is_file()
+    monkeypatch.undo()
+    assert [ep.slug for ep in publish.rebuild(show, now=NOW).episodes] == sorted(SLUGS)
+    assert b"and falls twice" in (show / "episodes" / SLUGS[0] / "index.html").read_bytes()

@@ -130,7 +130,7 @@ def test_refuses_paths_outside_or_hidden(served, path: str) -> None:
 @pytest.mark.parametrize(
     "path",
     ["/podcast.toml", "/episodes/tide/publish.json", "/episodes/tide/tide.episode.json",
-     "/episodes/tide/tide.batch.json", "/.audiogen-state.json", "/config-link.xml", "/episodes/tide/%70ublish.json"],
+     "/episodes/tide/tide.batch.json", "/.audiogen-state.json", "/.audiogen-built.json", "/config-link.xml", "/episodes/tide/%70ublish.json"],
 )
 def test_private_files_are_never_served(served, path: str) -> None:
     show, port, _ = served

@@ -21,7 +21,7 @@ import json
 import logging
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
@@ -91,8 +91,8 @@ class PublishRecord:
 class PublishedEpisode:
     """An episode folder that is in the feed: its manifest, frozen record and files.
 
-    The manifest has its cues only when the rebuild made the episode's sidecars and page
-    (the feed needs none; a show of tens of thousands would hold them all in memory).
+    The manifest is read without its cues: the feed needs none, and a show of tens of
+    thousands of episodes would hold them all in memory (sidecars and pages read them again).
     """
 
     slug: str
@@ -158,11 +158,8 @@ class _Candidate(NamedTuple):
 
 
 def _scan(show: Show, stamps: Mapping[str, list[str]] | None = None) -> tuple[list[_Candidate], list[tuple[str, str]]]:
-    """Episode folders that can be published, and the reasons others cannot.
-
-    An episode whose ``stamps`` entry (see ``_read_stamps``) still holds is fresh: its manifest
-    is read without its cues.
-    """
+    """Episode folders that can be published (manifests without their cues), and the reasons
+    others cannot. An episode whose ``stamps`` entry (see ``_read_stamps``) still holds is fresh."""
     found: list[_Candidate] = []
     skipped: list[tuple[str, str]] = []
     if not show.episodes_dir.is_dir():
@@ -205,8 +202,6 @@ def _scan(show: Show, stamps: Mapping[str, list[str]] | None = None) -> tuple[li
         old = (stamps or {}).get(name)
         fresh = (old is not None and record is not None and old[0] == _episode_key(name, digest, record, length)
                  and old[1] == _outputs_state(_outputs(folder, name)))
-        if not fresh:
-            manifest = manifest_module.parse(data, str(manifest_path))
         found.append(_Candidate(name, folder, manifest, mp3, length, record, digest, fresh))
     return found, skipped
 
@@ -342,6 +337,22 @@ def _write_stamps(show: Show, made_by: str, stamps: dict[str, list[str]]) -> Non
     fsutil.atomic_write_bytes(show.root / STAMPS_NAME, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
+def _make_episode_files(show: Show, ep: PublishedEpisode, written: list[Path]) -> list[str] | None:
+    """Write one episode's sidecars, publish.json and page, from its whole manifest read again
+    (kept no longer than this); return its stamps entry (None when a file is gone already)."""
+    path = ep.folder / f"{ep.slug}{MANIFEST_SUFFIX}"
+    data, raw = manifest_module.load_json(path)
+    whole = replace(ep, manifest=manifest_module.parse(data, str(path)))
+    # Sidecars first, publish.json next, the feed last: the feed never points at a missing file.
+    for sidecar, content in _sidecars(show, whole).items():
+        _write_if_changed(sidecar, content, written)
+    _write_if_changed(ep.folder / RECORD_NAME, ep.record.to_json().encode("utf-8"), written)
+    page = site.render_episode_page(show, ep.slug, whole.manifest, _feed_episode(show, whole))
+    _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
+    state = _outputs_state(_outputs(ep.folder, ep.slug))
+    return None if state is None else [_episode_key(ep.slug, _digest(raw), ep.record, ep.length), state]
+
+
 def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | None = None) -> BuildResult:
     made_by = _made_by(show)
     old_stamps = _read_stamps(show, made_by)
@@ -359,26 +370,20 @@ def _rebuild_locked(show: Show, now: datetime, dates: Mapping[str, datetime] | N
         _write_if_changed(show.root / STATE_NAME, state.encode("utf-8"), written)
     stamps: dict[str, list[str]] = {}
     episodes: list[PublishedEpisode] = []
-    stale: list[tuple[int, str]] = []  # (index in episodes, key): episodes whose files are made again
     for c in found:
         ep = PublishedEpisode(c.slug, c.folder, c.manifest, records[c.slug], c.mp3, c.length)
+        if c.fresh:  # nothing it is made from changed, and its files are as written
+            stamps[c.slug] = old_stamps[c.slug]
+        else:
+            try:
+                stamp = _make_episode_files(show, ep, written)
+            except AudiogenError as exc:  # its manifest changed for the worse since the scan
+                skipped.append((c.slug, str(exc)))
+                continue
+            if stamp is not None:
+                stamps[c.slug] = stamp
         episodes.append(ep)
-        if c.fresh:
-            stamps[c.slug] = old_stamps[c.slug]  # nothing it is made from changed, and its files are as written
-            continue
-        stale.append((len(episodes) - 1, _episode_key(c.slug, c.digest, ep.record, c.length)))
-        # Sidecars first, publish.json next, the feed last: the feed never points at a missing file.
-        for path, data in _sidecars(show, ep).items():
-            _write_if_changed(path, data, written)
-        _write_if_changed(c.folder / RECORD_NAME, ep.record.to_json().encode("utf-8"), written)
     feed_eps = [_feed_episode(show, ep) for ep in episodes]
-    for i, key in stale:
-        ep = episodes[i]
-        page = site.render_episode_page(show, ep.slug, ep.manifest, feed_eps[i])
-        _write_if_changed(ep.folder / site.INDEX_NAME, page.encode("utf-8"), written)
-        state = _outputs_state(_outputs(ep.folder, ep.slug))
-        if state is not None:
-            stamps[ep.slug] = [key, state]
     if stamps != old_stamps:  # after the files it vouches for
         _write_stamps(show, made_by, stamps)
     _write_if_changed(show.feed_path, build_feed(show.config, show.cover_url, feed_eps), written)

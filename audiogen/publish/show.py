@@ -6,7 +6,7 @@ Layout::
     SHOWDIR/cover.jpg      square RGB artwork, 1400-3000 px               (public)
     SHOWDIR/episodes/<slug>/...   one folder per episode
     SHOWDIR/feed.xml, index.html, favicon.png, favicon.ico                 (public)
-    SHOWDIR/.audiogen.lock, .audiogen-state.json                           (private)
+    SHOWDIR/.audiogen.lock, .audiogen-state.json, .audiogen-built.json     (private)
 
 What is public is decided by name, in ``is_public``: what listeners and apps fetch
 (audio, feed, transcripts and chapters, pages, images). The show's own config and
