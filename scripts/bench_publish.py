@@ -133,13 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, default=None, help="Work in this folder and keep it.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results as JSON to this file.")
     args = ap.parse_args(argv)
-    os.environ.setdefault("AUDIOGEN_CACHE_DIR", tempfile.mkdtemp(prefix="bench-publish-cache-"))
 
     def log(msg: str) -> None:
         print(msg, flush=True)
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-publish-"))
     work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("AUDIOGEN_CACHE_DIR", str(work / "clip-cache"))  # never the user's
     try:
         template = _template(work, args.words)
         log(f"load {os.getloadavg()[0]:.2f} (1 min); one episode of {args.words} words copied N times")
