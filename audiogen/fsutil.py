@@ -163,18 +163,23 @@ def atomic_write_with(target: Path | str, writer: Callable[[Path], None]) -> Non
 
 
 @contextlib.contextmanager
-def file_lock(path: Path | str) -> Iterator[None]:
-    """An exclusive advisory lock (``fcntl.flock``) held for the ``with`` block."""
+def file_lock(path: Path | str, wait: bool = True) -> Iterator[bool]:
+    """An exclusive advisory lock (``fcntl.flock``) held for the ``with`` block; with
+    ``wait=False`` the block runs at once, told whether it holds the lock (False: another has it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as fh:
         try:
             import fcntl  # POSIX only (see the except)
         except ImportError:  # Windows: no advisory locks; single-writer assumed
-            yield
+            yield True
             return
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -184,3 +184,45 @@ def test_gains_kept_by_processes_at_once_are_all_kept(tmp_path):
         assert p.exitcode == 0
     gains = json.loads((tmp_path / "calibration.json").read_text())
     assert len(gains) == 80, sorted(gains)
+
+
+def _level_both(root: str, log: str) -> None:
+    """One of two processes levelling the same two voices at once (the fake engine, slowed)."""
+    import os
+    import time
+
+    from audiogen.tts import synth
+
+    speak = synth.speak
+
+    def slow_speak(job):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {job.voice.id}\n")
+        time.sleep(0.05)  # both processes are still levelling when the other starts
+        return speak(job)
+
+    synth.speak = slow_speak
+    engine = get_engine("fake")
+    voices = [engine.resolve(None, role="narrator"), engine.resolve(None, role="quote")]
+    assert voices[0] != voices[1]
+    gains = synth.calibrate_all(synth.ClipCache(Path(root)), voices, -19.0, -2.5)
+    assert all(-20 < g < 30 for g in gains)
+
+
+def test_processes_starting_together_level_different_voices(tmp_path):
+    """Two cluster workers that start at once split the voices to level (each measured once on
+    the host, by whichever process got to it first), and both end with both gains."""
+    import multiprocessing
+
+    log = tmp_path / "spoken.txt"
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_level_both, args=(str(tmp_path / "cache"), str(log))) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    spoken = [line.split() for line in log.read_text().splitlines()]
+    by_voice = {voice: {pid for pid, v in spoken if v == voice} for _, voice in spoken}
+    assert len(by_voice) == 2 and all(len(pids) == 1 for pids in by_voice.values()), by_voice
+    assert len(json.loads((tmp_path / "cache" / "calibration.json").read_text())) == 2

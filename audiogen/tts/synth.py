@@ -201,6 +201,10 @@ class ClipCache:
         except (OSError, ValueError, TypeError):
             return None
 
+    def levelling(self, key: str, wait: bool = True) -> contextlib.AbstractContextManager[bool]:
+        """Held while one process levels the voice ``key`` (see ``calibrate_all``)."""
+        return file_lock(self.root / ".levelling" / f"{key[:32]}.lock", wait)
+
     def set_calibration(self, key: str, gain_db: float) -> None:
         """Add one voice's gain (under a lock: voices are levelled by parallel workers)."""
 
@@ -438,7 +442,7 @@ class Synthesizer:
         """Gains of ``voices`` (see ``calibrate``), measured in parallel in their engines' pools."""
         args = [(v, target_lufs, ceiling_db) for v in voices]
         if not self._pools:
-            return [calibrate(self.cache, *a) for a in args]
+            return calibrate_all(self.cache, voices, target_lufs, ceiling_db)
         futures = [self._pools[v.engine].submit(_worker_calibrate, a) if v.engine in self._pools else None
                    for v, a in zip(voices, args)]
         return [f.result() if f is not None else calibrate(self.cache, *a) for f, a in zip(futures, args)]
@@ -469,7 +473,6 @@ class Synthesizer:
         window = self.workers * 24
         futures: dict[int, cf.Future] = {}
         todo = iter(missing)
-        missing_set = set(missing)
         next_submit = next(todo, None)
         try:
             for i, job in enumerate(jobs):
@@ -503,6 +506,26 @@ def _calibration_key(version: str, voice: Voice, target_lufs: float, ceiling_db:
 def cached_calibration(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: float) -> float | None:
     version = get_engine(voice.engine).version()
     return cache.get_calibration(_calibration_key(version, voice, target_lufs, ceiling_db))
+
+
+def calibrate_all(cache: ClipCache, voices: Sequence[Voice], target_lufs: float, ceiling_db: float) -> list[float]:
+    """Gains of ``voices`` (see ``calibrate``), one after another. A voice that another process
+    on this host is levelling right now is left to it, and its gain read from the cache once
+    it is done: cluster workers started together level different voices, not all of them each."""
+    gains: dict[Voice, float] = {}
+    busy: list[Voice] = []
+    for voice in voices:
+        key = _calibration_key(get_engine(voice.engine).version(), voice, target_lufs, ceiling_db)
+        with cache.levelling(key, wait=False) as mine:
+            if mine:
+                gains[voice] = calibrate(cache, voice, target_lufs, ceiling_db)
+            else:
+                busy.append(voice)
+    for voice in busy:
+        key = _calibration_key(get_engine(voice.engine).version(), voice, target_lufs, ceiling_db)
+        with cache.levelling(key):  # the other process is done (or died): cached, or measured here
+            gains[voice] = calibrate(cache, voice, target_lufs, ceiling_db)
+    return [gains[v] for v in voices]
 
 
 def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: float) -> float:
