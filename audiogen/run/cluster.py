@@ -130,7 +130,8 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     except (OSError, TimeoutError):
         client.close(timeout=10)
         raise ClusterError(f"the Dask scheduler at {address} has no workers; start some on each host with "
-                           f"'dask worker {address} --nthreads 1 --nworkers auto'") from None
+                           f"'dask worker {address} --nthreads 1 --nworkers auto "
+                           "--preload audiogen.run.cluster_worker' (docs/cluster.md)") from None
     return client
 
 
