@@ -225,4 +225,5 @@ def test_processes_starting_together_level_different_voices(tmp_path):
     spoken = [line.split() for line in log.read_text().splitlines()]
     by_voice = {voice: {pid for pid, v in spoken if v == voice} for _, voice in spoken}
     assert len(by_voice) == 2 and all(len(pids) == 1 for pids in by_voice.values()), by_voice
+    assert len(set.union(*by_voice.values())) == 2, by_voice  # at once: one voice each, not one after the other
     assert len(json.loads((tmp_path / "cache" / "calibration.json").read_text())) == 2

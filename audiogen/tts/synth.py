@@ -512,19 +512,14 @@ def calibrate_all(cache: ClipCache, voices: Sequence[Voice], target_lufs: float,
     """Gains of ``voices`` (see ``calibrate``), one after another. A voice that another process
     on this host is levelling right now is left to it, and its gain read from the cache once
     it is done: cluster workers started together level different voices, not all of them each."""
+    keys = {v: _calibration_key(get_engine(v.engine).version(), v, target_lufs, ceiling_db) for v in voices}
     gains: dict[Voice, float] = {}
-    busy: list[Voice] = []
-    for voice in voices:
-        key = _calibration_key(get_engine(voice.engine).version(), voice, target_lufs, ceiling_db)
-        with cache.levelling(key, wait=False) as mine:
-            if mine:
-                gains[voice] = calibrate(cache, voice, target_lufs, ceiling_db)
-            else:
-                busy.append(voice)
-    for voice in busy:
-        key = _calibration_key(get_engine(voice.engine).version(), voice, target_lufs, ceiling_db)
-        with cache.levelling(key):  # the other process is done (or died): cached, or measured here
-            gains[voice] = calibrate(cache, voice, target_lufs, ceiling_db)
+    for wait in (False, True):  # first the voices nobody else is levelling, then the others
+        for voice in (v for v in keys if v not in gains):
+            # Waiting: the other process is done (or died), so the gain is cached, or measured here.
+            with cache.levelling(keys[voice], wait) as mine:
+                if mine:
+                    gains[voice] = calibrate(cache, voice, target_lufs, ceiling_db)
     return [gains[v] for v in voices]
 
 
@@ -547,8 +542,8 @@ def calibrate(cache: ClipCache, voice: Voice, target_lufs: float, ceiling_db: fl
                               for part in (speak(Job(voice.engine, engine.version(), voice, text, 0.0, ceiling_db)), gap)])
     gain = 0.0
     for _ in range(4):  # the limiter takes a little loudness off: converge in a few steps
-        pcm = np.frombuffer(master(passage, gain, ceiling_db), dtype="<i2")
-        measured = mix.integrated_loudness(pcm.astype(np.float32) / 32768, SPEECH_RATE)
+        pcm = np.frombuffer(master(passage, gain, ceiling_db), dtype=np.int16)
+        measured = mix.integrated_loudness(mix.to_speech(pcm, SPEECH_RATE), SPEECH_RATE)
         if measured is None:
             raise EngineError(f"the voice {voice.id!r} produced silence; choose another voice")
         error = target_lufs - measured
