@@ -191,13 +191,10 @@ def _quiet_upkeep(server: Any) -> None:
 
 
 def _preload() -> None:
-    import numpy as np  # worker side, as the three below: kept off the client's start
+    import scipy.signal  # noqa: F401  the clips' levelling (audio.mix) imports it: ~0.8 CPU-s, as in tts._forkserver
 
-    from audiogen.audio import mix  # (worker side)
-    from audiogen.audio.segment import SPEECH_RATE  # (worker side)
-    from audiogen.read import language  # (worker side)
+    from audiogen.read import language  # worker side: kept off the client's start
 
-    mix.k_weighted(np.zeros(8), SPEECH_RATE)  # its first call imports scipy.signal
     language.language_scores("The harbour was quiet that morning.")  # loads the model once per process
 
 
