@@ -309,6 +309,10 @@ def run(args: argparse.Namespace) -> dict:
         "cpu_s_median": cpu,
         "speedup_2_over_1": round(wall["cluster 1"] / wall["cluster 2"], 2),
         "speedup_2_over_1_best": round(best["cluster 1"] / best["cluster 2"], 2),
+        "speedup_2_over_1_rounds": [round(a["wall_s"] / b["wall_s"], 2)
+                                    for a, b in zip(runs["cluster 1"], runs["cluster 2"], strict=True)],
+        "local_speedup_j2_over_j1_rounds": [round(a["wall_s"] / b["wall_s"], 2)
+                                            for a, b in zip(runs["local -j 1"], runs["local -j 2"], strict=True)],
         # Without the run's fixed costs (client start, each worker's warm-up, the feed): the
         # workers' busy time, 1 worker against 2 (what a long batch on a standing cluster gets).
         "task_speedup_2_over_1": round(_median([_busy(r, 1) for r in runs["cluster 1"]])
